@@ -1,0 +1,393 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Diagnostic, Problem } from './diagnostics.js';
+import { toDiagnostic } from './diagnostics.js';
+import { keysToCamel } from './keys.js';
+import { type AppRuleOptions, checkAppRules } from './rules.js';
+import { type AppConfig, appSchema, type Handler } from './schema/app.js';
+import { coerceScalars } from './schema/walk.js';
+import { type ConfigResult, runValidation, unwrapResult } from './validate.js';
+import { readYamlSource, writeYaml } from './yaml-source.js';
+import { attachLocations, isRecord, orderKeys } from './yaml-support.js';
+
+/** Whether a config is being built for the dev server or for deployment. */
+export type Mode = 'development' | 'production';
+
+/** What a function passed to {@link defineApp} receives. */
+export interface ConfigContext {
+  /** `development` under `gae dev` and in tests, `production` under `gae build` and `gae deploy`. */
+  mode: Mode;
+}
+
+type HandlerBase = Pick<
+  Handler,
+  'url' | 'secure' | 'redirectHttpResponseCode' | 'login' | 'authFailAction'
+>;
+type StaticOptions = Pick<
+  Handler,
+  'mimeType' | 'expiration' | 'httpHeaders' | 'requireMatchingFile' | 'applicationReadable'
+>;
+
+/** A handler whose requests go to the app (`script: auto` on second-generation runtimes). */
+export type ScriptHandler = HandlerBase & { script: string; position?: 'head' | 'tail' };
+/** A handler serving a directory under a URL prefix. */
+export type StaticDirHandler = HandlerBase & StaticOptions & { staticDir: string };
+/** A handler serving files picked by a regular expression, with `\1` back-references. */
+export type StaticFilesHandler = HandlerBase &
+  StaticOptions & { staticFiles: string; upload: string };
+/** One handler as written in `defineApp`: exactly one of script, static dir or static files. */
+export type HandlerInput = ScriptHandler | StaticDirHandler | StaticFilesHandler;
+
+/** The config `defineApp` takes: {@link AppConfig} with handlers typed by kind. */
+export type AppConfigInput = Omit<AppConfig, 'handlers'> & { handlers?: HandlerInput[] };
+
+/** An app config, or a function of the mode that returns one. */
+export type AppDefinition = AppConfigInput | ((context: ConfigContext) => AppConfigInput);
+
+/**
+ * Declares the app's config with types and editor completion. Field names are app.yaml's
+ * in camelCase (`static_dir` -> `staticDir`). Pass a function to vary settings by mode.
+ *
+ * @example
+ * ```ts
+ * export default defineApp(({ mode }) => ({
+ *   runtime: 'nodejs22',
+ *   handlers: [
+ *     { url: '/static', staticDir: 'public', expiration: mode === 'production' ? '7d' : '0s' },
+ *     { url: '/.*', script: 'auto', secure: 'always' },
+ *   ],
+ * }));
+ * ```
+ */
+export function defineApp<T extends AppDefinition>(definition: T): T {
+  return definition;
+}
+
+/** Calls a definition with the context when it is a function. */
+export function resolveDefinition<T>(
+  definition: T | ((context: ConfigContext) => T),
+  context: ConfigContext,
+): T {
+  return typeof definition === 'function'
+    ? (definition as (c: ConfigContext) => T)(context)
+    : definition;
+}
+
+/** Options of {@link validateApp} and {@link fromYaml}. */
+export interface ValidateAppOptions {
+  /** File name shown in diagnostics. */
+  fileName?: string;
+  /** Project id, to check that `VERSION-dot-SERVICE-dot-PROJECT` fits in a host name label. */
+  projectId?: string;
+}
+
+/**
+ * Validates an app config (camelCase, as written in app.config.ts) and returns the config or
+ * every problem at once. Never throws for bad input.
+ */
+export function validateApp(
+  input: unknown,
+  options: ValidateAppOptions = {},
+): ConfigResult<AppConfig> {
+  const ruleOptions: AppRuleOptions = { style: 'camel', projectId: options.projectId };
+  return runValidation(appSchema, input, (value) => checkAppRules(value, ruleOptions), {
+    style: 'camel',
+    file: options.fileName,
+  });
+}
+
+/**
+ * Validates an app config and returns it typed.
+ * @throws {ConfigError} with every problem found.
+ */
+export function parseApp(input: unknown, options: ValidateAppOptions = {}): AppConfig {
+  return unwrapResult(validateApp(input, options));
+}
+
+/** app.yaml's elements in the order `toYaml` writes them: identity, runtime, scaling, then content. */
+const APP_ORDER: (keyof AppConfig)[] = [
+  'runtime',
+  'service',
+  'version',
+  'application',
+  'apiVersion',
+  'threadsafe',
+  'env',
+  'entrypoint',
+  'runtimeChannel',
+  'instanceClass',
+  'automaticScaling',
+  'basicScaling',
+  'manualScaling',
+  'appEngineApis',
+  'inboundServices',
+  'serviceAccount',
+  'vpcAccessConnector',
+  'envVariables',
+  'buildEnvVariables',
+  'main',
+  'nobuildFiles',
+  'derivedFileType',
+  'autoIdPolicy',
+  'libraries',
+  'builtins',
+  'includes',
+  'skipFiles',
+  'defaultExpiration',
+  'errorHandlers',
+  'handlers',
+];
+
+/**
+ * Compiles an app config to app.yaml text. The output is deterministic (fixed element order,
+ * no line folding) and is validated first, so an invalid config never reaches a file.
+ * @throws {ConfigError} when the config is invalid.
+ */
+export function toYaml(
+  config: AppConfigInput | AppConfig,
+  options: ValidateAppOptions = {},
+): string {
+  const app = parseApp(config, options);
+  return writeYaml(orderKeys(appSchema, app, APP_ORDER));
+}
+
+/** Options of {@link fromYaml}. */
+export interface FromYamlOptions extends ValidateAppOptions {
+  /**
+   * Inline the files named by `includes` (first generation), resolved relative to `fileName`.
+   * @default true
+   */
+  resolveIncludes?: boolean;
+  /** Reads an included file. @default fs.readFileSync as UTF-8 */
+  readFile?: (path: string) => string;
+}
+
+/** Elements an included file may contain. */
+const INCLUDE_FIELDS = new Set([
+  'handlers',
+  'builtins',
+  'includes',
+  'envVariables',
+  'skipFiles',
+  'manualScaling',
+]);
+
+interface ReadResult {
+  value: Record<string, unknown> | undefined;
+  diagnostics: Diagnostic[];
+}
+
+function readAppYaml(
+  text: string,
+  file: string,
+  options: FromYamlOptions,
+  included: boolean,
+  seen: string[],
+): ReadResult {
+  const source = readYamlSource(text, file);
+  if (source.diagnostics.length > 0) return { value: undefined, diagnostics: source.diagnostics };
+  if (!isRecord(source.value)) {
+    return {
+      value: undefined,
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'config/invalid-type',
+          path: [],
+          pathText: '',
+          message: `${included ? 'an included file' : 'app.yaml'} must be a map of elements such as "runtime: nodejs22"`,
+          file,
+          line: 1,
+          column: 1,
+        },
+      ],
+    };
+  }
+  const problems: Problem[] = [];
+  const value = coerceScalars(appSchema, keysToCamel(source.value)) as Record<string, unknown>;
+  if ('module' in value) {
+    if ('service' in value) {
+      problems.push({
+        code: 'config/conflict',
+        path: ['module'],
+        message: 'module and service cannot both be set; module is the old name of service',
+      });
+    } else {
+      problems.push({
+        severity: 'warning',
+        code: 'config/deprecated',
+        path: ['module'],
+        message: 'module is the old name of service',
+        hint: 'Rename it to service.',
+      });
+      value.service = value.module;
+    }
+    delete value.module;
+  }
+  if (included) {
+    for (const key of Object.keys(value)) {
+      if (!INCLUDE_FIELDS.has(key)) {
+        problems.push({
+          code: 'config/not-in-include',
+          path: [key],
+          message: `an included file cannot set ${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+          allowed: 'handlers, builtins, includes, env_variables, skip_files, manual_scaling',
+        });
+      }
+    }
+  }
+  const diagnostics: Diagnostic[] = problems.map((p) => toDiagnostic(p, 'snake', file));
+  if (options.resolveIncludes !== false && Array.isArray(value.includes)) {
+    const includes = value.includes;
+    delete value.includes;
+    includes.forEach((entry, index) => {
+      if (typeof entry !== 'string') return;
+      const result = readInclude(entry, file, options, seen);
+      if (result.error) {
+        diagnostics.push({
+          ...toDiagnostic(result.error, 'snake', file),
+          path: ['includes', index],
+        });
+        return;
+      }
+      diagnostics.push(...result.diagnostics);
+      if (result.value) mergeInclude(value, result.value);
+    });
+  }
+  return { value, diagnostics: attachLocations(diagnostics, file, source.locate) };
+}
+
+function readInclude(
+  entry: string,
+  includer: string,
+  options: FromYamlOptions,
+  seen: string[],
+): ReadResult & { error?: Problem } {
+  let path = resolve(dirname(includer), entry);
+  const read = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  try {
+    if (!options.readFile && statSync(path).isDirectory()) path = join(path, 'include.yaml');
+  } catch {
+    // reported below when reading fails
+  }
+  if (seen.includes(path)) {
+    return {
+      value: undefined,
+      diagnostics: [],
+      error: {
+        code: 'config/include-cycle',
+        path: ['includes'],
+        message: `${entry} includes itself (${[...seen, path].join(' -> ')})`,
+      },
+    };
+  }
+  let text: string;
+  try {
+    text = read(path);
+  } catch (error) {
+    return {
+      value: undefined,
+      diagnostics: [],
+      error: {
+        code: 'config/include-not-found',
+        path: ['includes'],
+        message: `cannot read included file ${JSON.stringify(entry)} (${(error as Error).message})`,
+        found: entry,
+      },
+    };
+  }
+  const result = readAppYaml(text, path, options, true, [...seen, path]);
+  if (result.value) {
+    const ruleOptions: AppRuleOptions = { style: 'snake', included: true };
+    const check = runValidation(
+      appSchema.partial(),
+      result.value,
+      (v) => checkAppRules(v, ruleOptions).filter((p) => p.code !== 'config/required'),
+      { style: 'snake', file: path },
+    );
+    const source = readYamlSource(text, path);
+    result.diagnostics.push(...attachLocations(check.diagnostics, path, source.locate));
+  }
+  return result;
+}
+
+function mergeInclude(target: Record<string, unknown>, include: Record<string, unknown>): void {
+  if (Array.isArray(include.handlers)) {
+    const head: unknown[] = [];
+    const tail: unknown[] = [];
+    for (const handler of include.handlers) {
+      if (!isRecord(handler)) continue;
+      const { position, ...rest } = handler;
+      (position === 'tail' ? tail : head).push(rest);
+    }
+    target.handlers = [
+      ...head,
+      ...(Array.isArray(target.handlers) ? target.handlers : []),
+      ...tail,
+    ];
+  }
+  if (isRecord(include.envVariables)) {
+    target.envVariables = {
+      ...(isRecord(target.envVariables) ? target.envVariables : {}),
+      ...include.envVariables,
+    };
+  }
+  if (include.skipFiles !== undefined) {
+    const own = target.skipFiles === undefined ? [] : [target.skipFiles].flat();
+    target.skipFiles = [...own, ...[include.skipFiles].flat()];
+  }
+  if (Array.isArray(include.builtins)) {
+    target.builtins = [
+      ...(Array.isArray(target.builtins) ? target.builtins : []),
+      ...include.builtins,
+    ];
+  }
+  if (isRecord(include.manualScaling) && typeof include.manualScaling.instances === 'number') {
+    const own = isRecord(target.manualScaling) ? target.manualScaling : undefined;
+    const ownInstances = typeof own?.instances === 'number' ? own.instances : 0;
+    target.manualScaling = {
+      ...(own ?? {}),
+      instances: Math.max(ownInstances, include.manualScaling.instances),
+    };
+  }
+}
+
+/**
+ * Validates app.yaml text and returns the typed config or every problem, each with line and
+ * column. Reads YAML 1.1 as App Engine does (`yes`/`on` booleans, numbers where strings
+ * are expected), inlines `includes`, and accepts the old name `module` for `service`.
+ */
+export function validateAppYaml(
+  text: string,
+  options: FromYamlOptions = {},
+): ConfigResult<AppConfig> {
+  const file = options.fileName ?? 'app.yaml';
+  const read = readAppYaml(text, file, options, false, [resolve(file)]);
+  if (!read.value) return { success: false, diagnostics: read.diagnostics };
+  const ruleOptions: AppRuleOptions = { style: 'snake', projectId: options.projectId };
+  const result = runValidation(
+    appSchema,
+    read.value,
+    (value) => checkAppRules(value, ruleOptions),
+    { style: 'snake', file },
+    {
+      skipUnknown: (key) => key === 'vm',
+    },
+  );
+  const source = readYamlSource(text, file);
+  const diagnostics = [
+    ...read.diagnostics,
+    ...attachLocations(result.diagnostics, file, source.locate),
+  ];
+  if (!result.success || diagnostics.some((d) => d.severity === 'error'))
+    return { success: false, diagnostics };
+  return { success: true, data: result.data, diagnostics };
+}
+
+/**
+ * Parses app.yaml text into the typed config (camelCase).
+ * @throws {ConfigError} with every problem found, each with line and column.
+ */
+export function fromYaml(text: string, options: FromYamlOptions = {}): AppConfig {
+  return unwrapResult(validateAppYaml(text, options));
+}

@@ -1,0 +1,51 @@
+export {
+  type AppConfigInput,
+  type AppDefinition,
+  type ConfigContext,
+  defineApp,
+  type FromYamlOptions,
+  fromYaml,
+  type HandlerInput,
+  type Mode,
+  parseApp,
+  resolveDefinition,
+  type ScriptHandler,
+  type StaticDirHandler,
+  type StaticFilesHandler,
+  toYaml,
+  type ValidateAppOptions,
+  validateApp,
+  validateAppYaml,
+} from './app.js';
+export {
+  type Diagnostic,
+  type FormatOptions,
+  formatDiagnostics,
+  type Severity,
+} from './diagnostics.js';
+export { ConfigError, GaeError, type GaeErrorOptions } from './errors.js';
+export {
+  parseAgeLimit,
+  parseExpiration,
+  parseIdleTimeout,
+  parsePendingLatency,
+  parseQueueRate,
+} from './formats.js';
+export { camelToSnake, snakeToCamel } from './keys.js';
+export {
+  INSTANCE_CLASSES,
+  type InstanceClass,
+  isNodeRuntime,
+  type RuntimeGeneration,
+  runtimeGeneration,
+} from './runtime.js';
+export {
+  type AppConfig,
+  type AutomaticScaling,
+  appSchema,
+  type BasicScaling,
+  type ErrorHandler,
+  type Handler,
+  type ManualScaling,
+} from './schema/app.js';
+export type { ConfigResult } from './validate.js';

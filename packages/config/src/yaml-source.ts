@@ -1,0 +1,124 @@
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  stringify,
+} from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+import { keysToSnake } from './keys.js';
+
+/** Parsed YAML with a way back from a field path to its line and column. */
+export interface YamlSource {
+  /** The document as plain data; plain scalars are kept as their source text (see coerceScalars). */
+  value: unknown;
+  /** Syntax errors, each with line and column. */
+  diagnostics: Diagnostic[];
+  /** Line and column of the node at a snake_case path, or of its nearest existing parent. */
+  locate(
+    path: readonly (string | number)[],
+    key?: boolean,
+  ): { line: number; column: number } | undefined;
+}
+
+function toPlain(node: unknown, doc: Document): unknown {
+  if (isAlias(node)) return toPlain(node.resolve(doc), doc);
+  if (isScalar(node)) {
+    if (node.value === null) return null;
+    if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
+    return node.value;
+  }
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.source ?? pair.key.value) : String(pair.key);
+      out[key] = toPlain(pair.value, doc);
+    }
+    return out;
+  }
+  if (isSeq(node)) return node.items.map((item) => toPlain(item, doc));
+  return node ?? null;
+}
+
+/**
+ * Reads YAML the way App Engine does (YAML 1.1), keeping plain scalars as text so that each
+ * field can read them as the type it expects.
+ */
+export function readYamlSource(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    version: '1.1',
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const diagnostics: Diagnostic[] = doc.errors.map((error) => ({
+    severity: 'error',
+    code: error.code === 'DUPLICATE_KEY' ? 'config/duplicate-key' : 'config/yaml-syntax',
+    path: [],
+    pathText: '',
+    message: error.message.split('\n')[0] ?? error.message,
+    file,
+    ...position(error.pos[0]),
+  }));
+  const locate = (path: readonly (string | number)[], key = false) => {
+    let node: unknown = doc.contents;
+    let found: { line: number; column: number } | undefined;
+    const mark = (n: unknown) => {
+      const range = (n as Node | null)?.range;
+      if (range) found = position(range[0]);
+    };
+    mark(node);
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i];
+      if (isAlias(node)) node = node.resolve(doc);
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+        );
+        if (!pair) break;
+        if (key && i === path.length - 1) {
+          mark(pair.key);
+          break;
+        }
+        node = pair.value ?? pair.key;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment];
+      } else {
+        break;
+      }
+      mark(node);
+    }
+    return found;
+  };
+  return { value: toPlain(doc.contents, doc), diagnostics, locate };
+}
+
+/**
+ * Writes a config as YAML that App Engine reads back unchanged: YAML 1.1 quoting (so
+ * strings like `yes` or `1:30` stay strings), no line folding, keys in the given order.
+ */
+export function writeYaml(value: unknown): string {
+  return stringify(keysToSnake(value), {
+    version: '1.1',
+    lineWidth: 0,
+    minContentWidth: 0,
+    indent: 2,
+    indentSeq: false,
+    defaultStringType: 'PLAIN',
+    defaultKeyType: 'PLAIN',
+    doubleQuotedAsJSON: true,
+    singleQuote: false,
+    nullStr: '',
+    aliasDuplicateObjects: false,
+  });
+}
