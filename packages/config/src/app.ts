@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic, Problem } from './diagnostics.js';
-import { toDiagnostic } from './diagnostics.js';
+import { sortDiagnostics, toDiagnostic } from './diagnostics.js';
 import { keysToCamel } from './keys.js';
 import { type AppRuleOptions, checkAppRules } from './rules.js';
 import { type AppConfig, appSchema, type Handler } from './schema/app.js';

@@ -32,6 +32,7 @@ export {
   parseQueueRate,
 } from './formats.js';
 export { camelToSnake, snakeToCamel } from './keys.js';
+export { CONFIG_FILES, type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';
 export {
   INSTANCE_CLASSES,
   type InstanceClass,

@@ -1,0 +1,130 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+import { ensureBuilt, packageDir } from './built.js';
+
+let base: string;
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(base, 'app-'));
+  mkdirSync(join(dir, 'node_modules', '@gaekit'), { recursive: true });
+  symlinkSync(packageDir, join(dir, 'node_modules', '@gaekit', 'config'), 'dir');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+async function loadError(path: string): Promise<ConfigError> {
+  try {
+    await loadConfig(path);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+beforeAll(() => {
+  ensureBuilt();
+  base = mkdtempSync(join(tmpdir(), 'gaekit-load-'));
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+describe('loadConfig', () => {
+  it('bundles app.config.ts with its local imports and lists them as dependencies', async () => {
+    const dir = project({
+      'app.config.ts': `import { defineApp } from '@gaekit/config';
+import { staticHandlers } from './config/static.js';
+export default defineApp({ runtime: 'nodejs22', handlers: [...staticHandlers, { url: '/.*', script: 'auto' }] });
+export const cron = { cron: [] };`,
+      'config/static.ts': `export const staticHandlers = [{ url: '/assets', staticDir: 'public', expiration: '1d' }] as const;`,
+    });
+    const loaded = await loadConfig(dir);
+    expect(loaded.app.handlers?.[0]).toEqual({
+      url: '/assets',
+      staticDir: 'public',
+      expiration: '1d',
+    });
+    expect(loaded.file).toBe(join(dir, 'app.config.ts'));
+    expect(loaded.root).toBe(dir);
+    expect(loaded.dependencies.sort()).toEqual([
+      join(dir, 'app.config.ts'),
+      join(dir, 'config/static.ts'),
+    ]);
+    expect(loaded.exports).toEqual({ cron: { cron: [] } });
+    // The temporary bundle is removed again.
+    expect(readdirSync(dir).filter((f) => f.includes('timestamp'))).toEqual([]);
+  });
+
+  it('calls a function config with the mode', async () => {
+    const dir = project({
+      'app.config.mjs': `export default ({ mode }) => ({ runtime: 'nodejs22', envVariables: { MODE: mode } });`,
+    });
+    expect((await loadConfig(dir)).app.envVariables).toEqual({ MODE: 'development' });
+    expect((await loadConfig(dir, { mode: 'production' })).app.envVariables).toEqual({
+      MODE: 'production',
+    });
+  });
+
+  it('reports validation errors with the file and the camelCase path', async () => {
+    const dir = project({
+      'app.config.ts': `export default { runtime: 'nodejs22', handlers: [{ url: '/a', staticDirr: 'x' }] };`,
+    });
+    const error = await loadError(dir);
+    const unknown = error.diagnostics.find((d) => d.code === 'config/unknown-field');
+    expect(unknown?.pathText).toBe('handlers[0].staticDirr');
+    expect(unknown?.hint).toBe('did you mean "staticDir"?');
+    expect(unknown?.file).toBe(join(dir, 'app.config.ts'));
+  });
+
+  it('reports a syntax error with line and column', async () => {
+    const dir = project({ 'app.config.ts': `export default {\n  runtime: 'nodejs22',,\n};\n` });
+    const error = await loadError(dir);
+    expect(error.diagnostics[0]).toMatchObject({
+      code: 'config/load-failed',
+      line: 2,
+      file: join(dir, 'app.config.ts'),
+    });
+  });
+
+  it('reports a config that throws while loading', async () => {
+    const dir = project({
+      'app.config.ts': `throw new Error('no PROJECT set');\nexport default {};`,
+    });
+    const error = await loadError(dir);
+    expect(error.diagnostics[0]?.message).toContain('no PROJECT set');
+  });
+
+  it('requires a default export', async () => {
+    const dir = project({ 'app.config.ts': `export const app = { runtime: 'nodejs22' };` });
+    expect((await loadError(dir)).diagnostics[0]?.code).toBe('config/no-default-export');
+  });
+
+  it('loads a plain app.yaml with line numbers in errors', async () => {
+    const dir = project({
+      'app.yaml': 'runtime: nodejs22\nhandlers:\n- url: /x\n  script: main.app\n',
+    });
+    const error = await loadError(dir);
+    expect(error.diagnostics[0]).toMatchObject({
+      code: 'config/script-not-auto',
+      line: 4,
+      column: 11,
+      pathText: 'handlers[0].script',
+    });
+    writeFileSync(join(dir, 'app.yaml'), 'runtime: nodejs22\n');
+    const loaded = await loadConfig(join(dir, 'app.yaml'));
+    expect(loaded.app).toEqual({ runtime: 'nodejs22' });
+    expect(loaded.dependencies).toEqual([join(dir, 'app.yaml')]);
+  });
+
+  it('says which files it looked for when there is none', async () => {
+    const dir = project({});
+    const error = await loadError(dir);
+    expect(error.diagnostics[0]?.code).toBe('config/not-found');
+    expect(error.diagnostics[0]?.allowed).toContain('app.config.ts');
+  });
+});
