@@ -375,10 +375,10 @@ export function validateAppYaml(
     },
   );
   const source = readYamlSource(text, file);
-  const diagnostics = [
+  const diagnostics = sortDiagnostics([
     ...read.diagnostics,
     ...attachLocations(result.diagnostics, file, source.locate),
-  ];
+  ]);
   if (!result.success || diagnostics.some((d) => d.severity === 'error'))
     return { success: false, diagnostics };
   return { success: true, data: result.data, diagnostics };
