@@ -20,18 +20,29 @@ const files = readdirSync(suitesDir)
 
 const results: SuiteResult[] = [];
 for (const file of files) {
-  const suite = (await import(`./suites/${file}`)) as { run(options: { smoke: boolean }): Promise<SuiteResult> };
+  const suite = (await import(`./suites/${file}`)) as {
+    run(options: { smoke: boolean }): Promise<SuiteResult>;
+  };
   console.log(`# ${file}`);
   const result = await suite.run({ smoke });
   results.push(result);
   console.log(result.markdown);
 }
 
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: process.platform,
+};
 const date = new Date().toISOString();
 mkdirSync(resultsDir, { recursive: true });
 const name = smoke ? 'smoke' : 'latest';
-writeFileSync(`${resultsDir}${name}.json`, `${JSON.stringify({ date, machine, smoke, results }, null, 2)}\n`);
+writeFileSync(
+  `${resultsDir}${name}.json`,
+  `${JSON.stringify({ date, machine, smoke, results }, null, 2)}\n`,
+);
 writeFileSync(
   `${resultsDir}${name}.md`,
   `# gaekit benchmarks\n\n${date}, Node ${machine.node}, ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GB${smoke ? ' (smoke run: numbers are not meaningful)' : ''}\n\n${results.map((r) => `## ${r.title}\n\n${r.markdown}`).join('\n\n')}\n`,
