@@ -6,7 +6,7 @@ import { ConfigError, formatDiagnostics, loadConfig, toYaml } from '@gaekit/conf
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const target = `${root}app.yaml`;
-const header = '# Generated from app.config.ts by `pnpm build`. Do not edit.\n';
+const header = '# Generated from app.config.ts by `pnpm build:yaml`. Do not edit.\n';
 
 try {
   const { app } = await loadConfig(root, { mode: 'production' });
@@ -14,7 +14,7 @@ try {
   if (process.argv.includes('--check')) {
     const committed = readFileSync(target, 'utf8');
     if (committed !== yaml) {
-      console.error('app.yaml is out of date: run pnpm build and commit it.');
+      console.error('app.yaml is out of date: run pnpm build:yaml and commit it.');
       process.exit(1);
     }
     console.log('app.yaml is up to date.');

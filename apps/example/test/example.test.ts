@@ -8,6 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 
+interface Hello {
+  message: string;
+  served: number;
+}
+
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -63,8 +68,8 @@ describe('example app', () => {
     });
 
     it('serves the API, keeping module state between requests', async () => {
-      const first = await (await fetch(`${base}/api/hello?name=test`)).json();
-      const second = await (await fetch(`${base}/api/hello`)).json();
+      const first = (await (await fetch(`${base}/api/hello?name=test`)).json()) as Hello;
+      const second = (await (await fetch(`${base}/api/hello`)).json()) as Hello;
       expect(first.message).toBe('Hello from App Engine, test!');
       expect(second.served).toBe(first.served + 1);
     });
