@@ -6,7 +6,8 @@ import { objectKeys, unwrap } from '../src/schema/walk.js';
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 function element(schema: unknown): unknown {
-  return (unwrap(schema as never) as unknown as { _zod: { def: { element: unknown } } })._zod.def.element;
+  return (unwrap(schema as never) as unknown as { _zod: { def: { element: unknown } } })._zod.def
+    .element;
 }
 
 describe('README', () => {
