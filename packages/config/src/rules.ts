@@ -4,6 +4,7 @@ import { ENV_NAME_PATTERN } from './formats.js';
 import { checkHttpHeaders } from './headers.js';
 import { fieldName, type PathStyle } from './keys.js';
 import { INSTANCE_CLASSES, isNodeRuntime, runtimeGeneration } from './runtime.js';
+import { INBOUND_SERVICES } from './schema/app.js';
 import { didYouMean, listOf } from './suggest.js';
 
 /** Most `handlers` one app.yaml may have. */
@@ -140,9 +141,10 @@ function checkHandler(
   }
   const type = types[0] as HandlerType;
   const allowed = FIELDS_BY_TYPE[type];
+  // With two types the conflict is the error; a field of either type is no second error.
+  const allowedByAny = new Set(types.flatMap((t) => FIELDS_BY_TYPE[t]));
   for (const key of Object.keys(handler)) {
-    if (types.length > 1 && (HANDLER_TYPES as readonly string[]).includes(key)) continue;
-    if (!allowed.includes(key) && key in FIELDS_BY_TYPE_ALL) {
+    if (!allowedByAny.has(key) && key in FIELDS_BY_TYPE_ALL) {
       problems.push({
         code: 'config/field-not-allowed',
         path: [...path, key],
@@ -502,7 +504,13 @@ export function checkAppRules(input: unknown, options: AppRuleOptions): Problem[
     }
     if (Array.isArray(input.inboundServices) && input.appEngineApis !== true) {
       input.inboundServices.forEach((service, index) => {
-        if (typeof service === 'string' && service !== 'warmup') {
+        // An unknown name is reported by the schema (with a did-you-mean); only real
+        // services need the bundled APIs.
+        if (
+          typeof service === 'string' &&
+          service !== 'warmup' &&
+          (INBOUND_SERVICES as readonly string[]).includes(service)
+        ) {
           problems.push({
             code: 'config/needs-app-engine-apis',
             path: ['inboundServices', index],
