@@ -2,12 +2,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic, Problem } from './diagnostics.js';
 import { sortDiagnostics, toDiagnostic } from './diagnostics.js';
-import { keysToCamel } from './keys.js';
+import { formatPath, keysToCamel } from './keys.js';
 import { type AppRuleOptions, checkAppRules } from './rules.js';
 import { type AppConfig, appSchema, type Handler } from './schema/app.js';
 import { coerceScalars } from './schema/walk.js';
 import { type ConfigResult, runValidation, unwrapResult } from './validate.js';
-import { readYamlSource, writeYaml } from './yaml-source.js';
+import { readYamlSource, writeYaml, type YamlSource } from './yaml-source.js';
 import { attachLocations, isRecord, orderKeys } from './yaml-support.js';
 
 /** Whether a config is being built for the dev server or for deployment. */
@@ -172,9 +172,19 @@ const INCLUDE_FIELDS = new Set([
   'manualScaling',
 ]);
 
+/** Where one handler of the merged list was written: the file, its index there, and a locator. */
+interface HandlerOrigin {
+  file: string;
+  index: number;
+  locate: YamlSource['locate'];
+}
+
 interface ReadResult {
   value: Record<string, unknown> | undefined;
   diagnostics: Diagnostic[];
+  locate?: YamlSource['locate'];
+  /** For each handler after includes are merged, where it came from. */
+  origins?: HandlerOrigin[];
 }
 
 function readAppYaml(
@@ -237,6 +247,13 @@ function readAppYaml(
     }
   }
   const diagnostics: Diagnostic[] = problems.map((p) => toDiagnostic(p, 'snake', file));
+  let origins: HandlerOrigin[] = (Array.isArray(value.handlers) ? value.handlers : []).map(
+    (_, index) => ({
+      file,
+      index,
+      locate: source.locate,
+    }),
+  );
   if (options.resolveIncludes !== false && Array.isArray(value.includes)) {
     const includes = value.includes;
     delete value.includes;
@@ -251,10 +268,15 @@ function readAppYaml(
         return;
       }
       diagnostics.push(...result.diagnostics);
-      if (result.value) mergeInclude(value, result.value);
+      if (result.value) origins = mergeInclude(value, result.value, origins, result.origins ?? []);
     });
   }
-  return { value, diagnostics: attachLocations(diagnostics, file, source.locate) };
+  return {
+    value,
+    diagnostics: attachLocations(diagnostics, file, source.locate),
+    locate: source.locate,
+    origins,
+  };
 }
 
 function readInclude(
@@ -305,26 +327,38 @@ function readInclude(
       (v) => checkAppRules(v, ruleOptions).filter((p) => p.code !== 'config/required'),
       { style: 'snake', file: path },
     );
-    const source = readYamlSource(text, path);
-    result.diagnostics.push(...attachLocations(check.diagnostics, path, source.locate));
+    result.diagnostics.push(
+      ...attachLocations(check.diagnostics, path, result.locate ?? (() => undefined)),
+    );
   }
   return result;
 }
 
-function mergeInclude(target: Record<string, unknown>, include: Record<string, unknown>): void {
+function mergeInclude(
+  target: Record<string, unknown>,
+  include: Record<string, unknown>,
+  targetOrigins: HandlerOrigin[],
+  includeOrigins: HandlerOrigin[],
+): HandlerOrigin[] {
+  let origins = targetOrigins;
   if (Array.isArray(include.handlers)) {
     const head: unknown[] = [];
     const tail: unknown[] = [];
-    for (const handler of include.handlers) {
-      if (!isRecord(handler)) continue;
+    const headOrigins: HandlerOrigin[] = [];
+    const tailOrigins: HandlerOrigin[] = [];
+    include.handlers.forEach((handler, index) => {
+      if (!isRecord(handler)) return;
       const { position, ...rest } = handler;
+      const origin = includeOrigins[index];
       (position === 'tail' ? tail : head).push(rest);
-    }
+      if (origin) (position === 'tail' ? tailOrigins : headOrigins).push(origin);
+    });
     target.handlers = [
       ...head,
       ...(Array.isArray(target.handlers) ? target.handlers : []),
       ...tail,
     ];
+    origins = [...headOrigins, ...targetOrigins, ...tailOrigins];
   }
   if (isRecord(include.envVariables)) {
     target.envVariables = {
@@ -350,6 +384,34 @@ function mergeInclude(target: Record<string, unknown>, include: Record<string, u
       instances: Math.max(ownInstances, include.manualScaling.instances),
     };
   }
+  return origins;
+}
+
+/** Points diagnostics about merged handlers back at the file and index where each was written. */
+function locateMerged(diagnostics: Diagnostic[], read: ReadResult, file: string): Diagnostic[] {
+  return diagnostics.map((d) => {
+    const [first, index, ...rest] = d.path;
+    const origin =
+      first === 'handlers' && typeof index === 'number' ? read.origins?.[index] : undefined;
+    if (!origin)
+      return attachLocations([d], file, read.locate ?? (() => undefined))[0] as Diagnostic;
+    const path = ['handlers', origin.index, ...rest];
+    const moved = { ...d, path, pathText: formatPath(path, 'snake'), file: origin.file };
+    delete moved.line;
+    delete moved.column;
+    return attachLocations([moved], origin.file, origin.locate)[0] as Diagnostic;
+  });
+}
+
+/** Drops diagnostics reported twice (an included handler is checked in its file and once merged). */
+function dedupeDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}\u0000${d.pathText}\u0000${d.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
@@ -374,11 +436,9 @@ export function validateAppYaml(
       skipUnknown: (key) => key === 'vm',
     },
   );
-  const source = readYamlSource(text, file);
-  const diagnostics = sortDiagnostics([
-    ...read.diagnostics,
-    ...attachLocations(result.diagnostics, file, source.locate),
-  ]);
+  const diagnostics = sortDiagnostics(
+    dedupeDiagnostics([...read.diagnostics, ...locateMerged(result.diagnostics, read, file)]),
+  );
   if (!result.success || diagnostics.some((d) => d.severity === 'error'))
     return { success: false, diagnostics };
   return { success: true, data: result.data, diagnostics };

@@ -1,0 +1,17 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, packageDir } from './built.js';
+
+describe('built package', () => {
+  beforeAll(() => ensureBuilt());
+
+  it('works from dist as users import it', async () => {
+    const config = (await import(`${packageDir}dist/index.js`)) as typeof import('../src/index.js');
+    const yaml = config.toYaml({ runtime: 'nodejs22', handlers: [{ url: '/.*', script: 'auto' }] });
+    expect(yaml).toBe('runtime: nodejs22\nhandlers:\n- url: /.*\n  script: auto\n');
+    expect(config.fromYaml(yaml)).toEqual({
+      runtime: 'nodejs22',
+      handlers: [{ url: '/.*', script: 'auto' }],
+    });
+    expect(() => config.fromYaml('runtime: nodejs22\nenv: flex\n')).toThrow(config.ConfigError);
+  });
+});
