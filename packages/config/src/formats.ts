@@ -107,3 +107,30 @@ export function parseQueueRate(value: string): number {
   const [amount = '0', unit = 's'] = value.split('/');
   return Number(amount) / (UNIT_SECONDS[unit] ?? 1);
 }
+
+/** Longest path of one deployed file, relative to the app root. */
+export const MAX_FILE_NAME_LENGTH = 256;
+
+/**
+ * Why App Engine would refuse to deploy a file under this name (spec §1.14.12), or
+ * `undefined` when the name is fine. `name` is the path relative to the app root, with `/`.
+ * `deployFileNameProblem("static/app.js") === undefined`,
+ * `deployFileNameProblem("_ah/x")` explains that `_ah/` is reserved.
+ */
+export function deployFileNameProblem(name: string): string | undefined {
+  if (name === '') return 'a file name cannot be empty';
+  if (name.length > MAX_FILE_NAME_LENGTH)
+    return `a file name cannot be longer than ${MAX_FILE_NAME_LENGTH} characters`;
+  if (name.includes('..')) return 'a file name cannot contain ".."';
+  if (name.startsWith('./') || name.includes('/./') || name.endsWith('.'))
+    return 'a file name cannot have a "." path segment or end with "."';
+  if (name.startsWith('-')) return 'a file name cannot start with "-"';
+  if (name.startsWith('_ah/')) return 'a file name cannot start with "_ah/", which is reserved';
+  if (name.startsWith('/'))
+    return 'a file name must be relative to the app root, not start with "/"';
+  if (name.includes('//') || name.endsWith('/'))
+    return 'a file name cannot contain "//" or end with "/"';
+  if (/(?:^|\/) | (?:\/|$)/.test(name))
+    return 'a space cannot start or end a file name or one of its path segments';
+  return undefined;
+}

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+// Not part of the public API yet: the deploy tool's file collector will use it.
+import { deployFileNameProblem } from '../src/formats.js';
 import {
   type Diagnostic,
   GaeError,
@@ -484,5 +486,40 @@ describe('value formats of the first-generation elements', () => {
         { code: 'config/invalid-format', pathText: 'runtime', message: /is not a valid runtime/ },
       ]);
     }
+  });
+});
+
+describe('deployFileNameProblem (spec §1.14.12)', () => {
+  it.each([
+    'app.js',
+    'static/css/site.css',
+    'a b/c d.txt',
+    '.gcloudignore',
+    'dir/.hidden',
+    'a-b_c/_ah',
+    'x'.repeat(256),
+  ])('accepts %j', (name) => {
+    expect(deployFileNameProblem(name)).toBeUndefined();
+  });
+
+  it.each([
+    ['', 'cannot be empty'],
+    ['x'.repeat(257), 'longer than 256 characters'],
+    ['a/../b', 'cannot contain ".."'],
+    ['..', 'cannot contain ".."'],
+    ['./a', '"." path segment'],
+    ['a/./b', '"." path segment'],
+    ['a.', 'end with "."'],
+    ['-rf', 'cannot start with "-"'],
+    ['_ah/warmup', 'cannot start with "_ah/"'],
+    ['/etc/passwd', 'not start with "/"'],
+    ['a//b', 'cannot contain "//"'],
+    ['dir/', 'end with "/"'],
+    [' a', 'space'],
+    ['a ', 'space'],
+    ['a/ b', 'space'],
+    ['a /b', 'space'],
+  ])('rejects %j', (name, message) => {
+    expect(deployFileNameProblem(name)).toContain(message);
   });
 });
