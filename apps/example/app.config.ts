@@ -1,7 +1,7 @@
 import { defineApp } from '@gaekit/config';
 
 /**
- * The example app's App Engine config. `pnpm build:yaml` compiles it to app.yaml;
+ * The example app's App Engine config. `pnpm build:yaml` (gae build) compiles it to app.yaml;
  * `pnpm check` fails when the committed app.yaml is out of date.
  */
 export default defineApp(({ mode }) => ({

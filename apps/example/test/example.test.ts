@@ -24,10 +24,10 @@ async function freePort(): Promise<number> {
 
 describe('example app', () => {
   it('has an app.yaml that matches app.config.ts', async () => {
-    const { stdout } = await run(process.execPath, ['scripts/build-yaml.js', '--check'], {
+    const { stderr } = await run(`${root}node_modules/.bin/gae`, ['build', '--check'], {
       cwd: root,
     });
-    expect(stdout).toContain('app.yaml is up to date');
+    expect(stderr).toContain('app.yaml is up to date');
   });
 
   describe('dev server', () => {

@@ -1,0 +1,2 @@
+export { type CliIo, ExitCode } from './output.js';
+export { runCli } from './run.js';

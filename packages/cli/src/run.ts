@@ -1,0 +1,106 @@
+import { cac } from 'cac';
+import { buildCommand } from './commands/build.js';
+import { importCommand } from './commands/import.js';
+import { validateCommand } from './commands/validate.js';
+import { type CliIo, colors, ExitCode, processIo } from './output.js';
+
+const VERSION = '0.0.0';
+
+type Mode = 'development' | 'production';
+
+function mode(value: unknown): Mode | undefined {
+  return value === 'development' || value === 'production' ? value : undefined;
+}
+
+/**
+ * Runs the `gae` command line with `argv` (without `node` and the script) and resolves to the
+ * exit code: 0 ok, 1 invalid input or `--check` difference, 2 usage error, 3 internal error.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const cli = cac('gae');
+  let pending: Promise<number> | undefined;
+  const c = colors(io);
+
+  cli
+    .command(
+      'validate [...files]',
+      'Validate app.config.ts or app.yaml and print every problem with file:line:column',
+    )
+    .option('--json', 'Print the result as JSON on stdout')
+    .option('--mode <mode>', 'Mode passed to a config function: development or production', {
+      default: 'production',
+    })
+    .example('gae validate')
+    .example('gae validate app.yaml --json')
+    .action((files: string[], options: { json?: boolean; mode?: string }) => {
+      pending = validateCommand(
+        files,
+        { json: Boolean(options.json), mode: mode(options.mode) ?? 'production' },
+        io,
+      );
+    });
+
+  cli
+    .command('build [dir]', 'Compile app.config.ts to app.yaml')
+    .option(
+      '--check',
+      'Do not write; fail when app.yaml differs from what the config produces (for CI)',
+    )
+    .option('--mode <mode>', 'Mode passed to a config function: development or production', {
+      default: 'production',
+    })
+    .example('gae build')
+    .example('gae build --check')
+    .action((dir: string | undefined, options: { check?: boolean; mode?: string }) => {
+      pending = buildCommand(
+        dir,
+        { check: Boolean(options.check), mode: mode(options.mode) ?? 'production' },
+        io,
+      );
+    });
+
+  cli
+    .command('import <file>', 'Write an equivalent, typed app.config.ts for an existing app.yaml')
+    .option(
+      '--out <file>',
+      'Where to write the config (default: app.config.ts next to the YAML file)',
+    )
+    .option('--force', 'Overwrite an existing file')
+    .example('gae import app.yaml')
+    .action((file: string, options: { out?: string; force?: boolean }) => {
+      pending = importCommand(
+        file,
+        { ...(options.out ? { out: options.out } : {}), force: Boolean(options.force) },
+        io,
+      );
+    });
+
+  cli.help();
+  cli.version(VERSION);
+
+  try {
+    cli.parse(['node', 'gae', ...argv], { run: false });
+    if (cli.options.help || cli.options.version) return ExitCode.ok;
+    if (!cli.matchedCommand) {
+      if (argv.length > 0) {
+        io.err(
+          `${c.red('error')} unknown command ${JSON.stringify(argv[0])}. Run gae --help for the list.`,
+        );
+        return ExitCode.usage;
+      }
+      cli.outputHelp();
+      return ExitCode.ok;
+    }
+    await cli.runMatchedCommand();
+    return pending ? await pending : ExitCode.ok;
+  } catch (error) {
+    const message = (error as Error).message;
+    if ((error as Error).name === 'CACError') {
+      io.err(`${c.red('error')} ${message}. Run gae --help for usage.`);
+      return ExitCode.usage;
+    }
+    io.err(`${c.red('internal error')} ${(error as Error).stack ?? message}`);
+    io.err('  This is a bug in gaekit: please report it with the command you ran.');
+    return ExitCode.internal;
+  }
+}
