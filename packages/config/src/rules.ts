@@ -3,7 +3,12 @@ import { showValue } from './diagnostics.js';
 import { ENV_NAME_PATTERN } from './formats.js';
 import { checkHttpHeaders } from './headers.js';
 import { fieldName, type PathStyle } from './keys.js';
-import { INSTANCE_CLASSES, isNodeRuntime, runtimeGeneration } from './runtime.js';
+import {
+  INSTANCE_CLASSES,
+  isNodeRuntime,
+  PYTHON27_LIBRARIES,
+  runtimeGeneration,
+} from './runtime.js';
 import { INBOUND_SERVICES } from './schema/app.js';
 import { didYouMean, listOf } from './suggest.js';
 
@@ -190,6 +195,14 @@ function checkHandler(
         path: [...path, 'url'],
         message: `url pattern ${JSON.stringify(url)} must not start with "^"; App Engine anchors every pattern`,
         hint: `Write ${JSON.stringify(url.slice(1))}.`,
+      });
+    } else if (url.startsWith('(') && (url.length < 3 || url.endsWith('$'))) {
+      // App Engine's own pattern for urls that start with a group: no trailing "$".
+      problems.push({
+        code: 'config/invalid-url-pattern',
+        path: [...path, 'url'],
+        message: `url pattern ${JSON.stringify(url)} starts with a group and so must not end with "$"; App Engine anchors every pattern`,
+        hint: url.endsWith('$') ? `Write ${JSON.stringify(url.slice(0, -1))}.` : undefined,
       });
     } else if (!/^[/.(]/.test(url)) {
       problems.push({
@@ -568,10 +581,13 @@ export function checkAppRules(input: unknown, options: AppRuleOptions): Problem[
       input.builtins === undefined &&
       input.includes === undefined
     ) {
+      // The old SDK refused this; the current validator accepts it, so it is a warning.
       problems.push({
-        code: 'config/required',
+        severity: 'warning',
+        code: 'config/no-handlers',
         path: ['handlers'],
-        message: `a ${runtime} app needs at least one of ${listOf(['handlers', 'builtins', 'includes'].map(name))}`,
+        message: `a ${runtime} app without ${listOf(['handlers', 'builtins', 'includes'].map(name))} serves nothing`,
+        hint: 'Add a handler such as "- url: /.*" with "script: main.app".',
       });
     }
   }
@@ -599,6 +615,29 @@ export function checkAppRules(input: unknown, options: AppRuleOptions): Problem[
         });
       }
       seen.add(library.name);
+      if (runtime !== 'python27') return;
+      const versions = PYTHON27_LIBRARIES[library.name];
+      if (versions === undefined) {
+        const names = Object.keys(PYTHON27_LIBRARIES);
+        problems.push({
+          code: 'config/unknown-library',
+          path: ['libraries', index, 'name'],
+          message: `python27 does not bundle a library named ${JSON.stringify(library.name)}`,
+          allowed: listOf(names),
+          hint: didYouMean(library.name, names),
+        });
+      } else if (
+        typeof library.version === 'string' &&
+        library.version !== 'latest' &&
+        !versions.includes(library.version)
+      ) {
+        problems.push({
+          code: 'config/unsupported-library-version',
+          path: ['libraries', index, 'version'],
+          message: `python27 does not bundle version ${JSON.stringify(library.version)} of ${library.name}`,
+          allowed: listOf([...versions, 'latest']),
+        });
+      }
     });
   }
   if (Array.isArray(input.builtins)) {
@@ -640,6 +679,23 @@ export function checkAppRules(input: unknown, options: AppRuleOptions): Problem[
       code: 'config/ignored-on-runtime',
       path: ['main'],
       message: `${name('main')} is used by Go runtimes only and is ignored on ${runtime}`,
+    });
+  }
+
+  const connector = input.vpcAccessConnector;
+  if (
+    isRecord(connector) &&
+    typeof connector.name === 'string' &&
+    /^[a-z\d-]+(?:\/.+)*$/.test(connector.name) &&
+    !/^projects\/[^/]+\/locations\/[^/]+\/connectors\/[^/]+$/.test(connector.name)
+  ) {
+    problems.push({
+      severity: 'warning',
+      code: 'config/connector-name',
+      path: ['vpcAccessConnector', 'name'],
+      message: `${JSON.stringify(connector.name)} is not a full connector name`,
+      allowed: '"projects/PROJECT_ID/locations/REGION/connectors/CONNECTOR"',
+      hint: 'Google documents the full name; the deploy tool accepts the short one.',
     });
   }
 

@@ -322,6 +322,20 @@ describe('§1.14.4 handlers', () => {
       expect(d.hint).toBe('Write "/api/.*".');
     });
 
+    it('rejects a pattern that starts with a group and ends with $', () => {
+      const d = expectOneError(
+        node({ handlers: [{ url: '(/a|/b)$', script: 'auto' }] }),
+        'config/invalid-url-pattern',
+        'handlers[0].url',
+        'starts with a group and so must not end with "$"',
+      );
+      expect(d.hint).toBe('Write "(/a|/b)".');
+    });
+
+    it('accepts secure: default, which means optional', () => {
+      expectValid(node({ handlers: [{ url: '/.*', script: 'auto', secure: 'default' }] }));
+    });
+
     it('rejects a pattern not starting with /', () => {
       const d = expectOneError(
         node({ handlers: [{ url: 'api', script: 'auto' }] }),
@@ -581,16 +595,19 @@ describe('§1.14.6 python27', () => {
     expectOneError(config, 'config/required', 'apiVersion', 'apiVersion is required for python27');
   });
 
-  it('requires one of handlers, builtins or includes', () => {
+  it('warns, without failing, when there is no handler, builtin or include', () => {
+    // The old SDK refused this; Google's current validator accepts it.
     const config = py27();
     delete config.handlers;
-    expectOneError(
-      config,
-      'config/required',
-      'handlers',
-      'a python27 app needs at least one of "handlers", "builtins" or "includes"',
-    );
-    expectValid({ ...config, builtins: [{ deferred: 'on' }] });
+    expect(errors(config)).toEqual([]);
+    expect(warnings(config)).toMatchObject([
+      {
+        code: 'config/no-handlers',
+        pathText: 'handlers',
+        message: 'a python27 app without "handlers", "builtins" or "includes" serves nothing',
+      },
+    ]);
+    expect(warnings({ ...config, builtins: [{ deferred: 'on' }] })).toEqual([]);
   });
 
   it.each(['main.py', 'scripts/main', 'app/main.py'])(
@@ -647,6 +664,45 @@ describe('§1.14.6 python27', () => {
       'libraries[2].name',
       'library "jinja2" is listed twice',
     );
+  });
+
+  it('accepts only the libraries python27 bundles, in their versions or latest', () => {
+    expectValid(
+      py27({
+        libraries: [
+          { name: 'django', version: '1.11' },
+          { name: 'MySQLdb', version: '1.2.5' },
+          { name: 'ssl', version: '2.7.current' },
+          { name: 'numpy', version: 'latest' },
+        ],
+      }),
+    );
+    const unknown = expectOneError(
+      py27({ libraries: [{ name: 'Flask', version: 'latest' }] }),
+      'config/unknown-library',
+      'libraries[0].name',
+      'python27 does not bundle a library named "Flask"',
+    );
+    expect(unknown.hint).toBe('did you mean "flask"?');
+    const version = expectOneError(
+      py27({ libraries: [{ name: 'jinja2', version: '2.7' }] }),
+      'config/unsupported-library-version',
+      'libraries[0].version',
+      'python27 does not bundle version "2.7" of jinja2',
+    );
+    expect(version.allowed).toBe('"2.6" or "latest"');
+  });
+
+  it('reads yes/no, true/false and 1/0 in builtins as on/off', () => {
+    const result = run(
+      py27({ builtins: [{ deferred: 'yes' }, { appstats: 'false' }, { remote_api: '1' }] }),
+    );
+    expect(result.success).toBe(true);
+    expect(result.data?.builtins).toEqual([
+      { deferred: 'on' },
+      { appstats: 'off' },
+      { remote_api: 'on' },
+    ]);
   });
 
   it('requires name and version of a library', () => {

@@ -217,6 +217,30 @@ handlers:
     expect(config.handlers?.[0]?.redirectHttpResponseCode).toBe(301);
   });
 
+  it('reads yes/true/1 and no/false/0 in switches as on and off', () => {
+    const config = fromYaml(`runtime: python27
+api_version: 1
+threadsafe: true
+builtins:
+- deferred: yes
+- appstats: False
+- remote_api: 1
+- datastore_admin: n
+handlers:
+- url: /_ah/spi/.*
+  script: api.app
+  api_endpoint: true
+`);
+    expect(config.builtins).toEqual([
+      { deferred: 'on' },
+      { appstats: 'off' },
+      { remote_api: 'on' },
+      { datastore_admin: 'off' },
+    ]);
+    expect(config.handlers?.[0]?.apiEndpoint).toBe('on');
+    expect(toYaml(config)).toContain('- deferred: "on"');
+  });
+
   it('reads on/off of builtins as the words on and off', () => {
     const config = fromYaml(
       'runtime: python27\napi_version: 1\nthreadsafe: true\nbuiltins:\n- deferred: on\n- appstats: off\n',

@@ -402,10 +402,10 @@ const FORMAT_CASES: FormatCase[] = [
   {
     name: 'vpc_access_connector.name',
     ok: 'vpc_access_connector:\n  name: projects/p/locations/us-central1/connectors/c',
-    bad: 'vpc_access_connector:\n  name: my-connector',
+    bad: 'vpc_access_connector:\n  name: My Connector',
     code: 'config/invalid-format',
     pathText: 'vpc_access_connector.name',
-    message: '"my-connector" is not a valid connector name',
+    message: '"My Connector" is not a valid connector name',
   },
   {
     name: 'vpc_access_connector.egress_setting',
@@ -458,6 +458,22 @@ describe('value formats (spec §1.3, §1.4) in app.yaml', () => {
       expect(found[0]?.line).toBeGreaterThan(1);
     },
   );
+});
+
+describe('vpc_access_connector.name', () => {
+  it('accepts a short connector name with a warning, as the deploy tool does', () => {
+    const result = check('runtime: nodejs22\nvpc_access_connector:\n  name: my-connector\n');
+    expect(result.success).toBe(true);
+    expect(result.diagnostics).toMatchObject([
+      {
+        severity: 'warning',
+        code: 'config/connector-name',
+        pathText: 'vpc_access_connector.name',
+        message: '"my-connector" is not a full connector name',
+        line: 3,
+      },
+    ]);
+  });
 });
 
 describe('value formats of the first-generation elements', () => {

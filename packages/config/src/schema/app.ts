@@ -8,7 +8,19 @@ import {
   SERVICE_PATTERN,
   VERSION_PATTERN,
 } from '../formats.js';
-import { formatted, onOff, ranged } from './common.js';
+import { formatted, ranged } from './common.js';
+
+/** Words App Engine reads as `on` or `off` in switches (`builtins`, `api_endpoint`). */
+const SWITCH_WORDS = {
+  on: ['on', 'yes', 'y', 'True', 't', '1', 'true'],
+  off: ['off', 'no', 'n', 'False', 'f', '0', 'false'],
+} as const;
+/** `on` / `off`, also written `yes`/`no`, `true`/`false`, `1`/`0` as App Engine allows; read as `on` / `off`. */
+const onOff = z
+  .enum([...SWITCH_WORDS.on, ...SWITCH_WORDS.off])
+  .transform((word): 'on' | 'off' =>
+    (SWITCH_WORDS.on as readonly string[]).includes(word) ? 'on' : 'off',
+  );
 
 const expiration = formatted(EXPIRATION_PATTERN, 'expiration', EXPIRATION_ALLOWED);
 const pendingLatency = formatted(
@@ -43,8 +55,8 @@ export const handlerSchema = z.object({
   requireMatchingFile: z.boolean().optional(),
   /** First generation only: also upload the files with the app code so the app can read them. @default false */
   applicationReadable: z.boolean().optional(),
-  /** `always` redirects HTTP to HTTPS, `never` redirects HTTPS to HTTP. @default "optional" */
-  secure: z.enum(['optional', 'never', 'always']).optional(),
+  /** `always` redirects HTTP to HTTPS, `never` redirects HTTPS to HTTP; `default` means `optional`. @default "optional" */
+  secure: z.enum(['optional', 'never', 'always', 'default']).optional(),
   /** Status code of the `secure` redirects. @default 302 */
   redirectHttpResponseCode: z
     .union([z.literal(301), z.literal(302), z.literal(303), z.literal(307)], {
@@ -115,7 +127,7 @@ export const errorHandlerSchema = z.object({
 export const vpcAccessConnectorSchema = z.object({
   /** Full connector name: `projects/PROJECT/locations/REGION/connectors/NAME`. */
   name: formatted(
-    /^projects\/[^/]+\/locations\/[^/]+\/connectors\/[^/]+$/,
+    /^[a-z\d-]+(?:\/.+)*$/,
     'connector name',
     '"projects/PROJECT_ID/locations/REGION/connectors/CONNECTOR"',
   ),
