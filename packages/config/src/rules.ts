@@ -255,7 +255,12 @@ function checkHandler(
     }
   }
   if (runtime !== undefined && runtimeGeneration(runtime) === 'second') {
-    if (type === 'script' && handler.script !== undefined && handler.script !== 'auto') {
+    if (
+      type === 'script' &&
+      handler.script !== undefined &&
+      handler.script !== 'auto' &&
+      handler.script !== '' // reported as an empty value by the schema
+    ) {
       problems.push({
         code: 'config/script-not-auto',
         path: [...path, 'script'],

@@ -269,6 +269,33 @@ describe('§1.14.4 handlers', () => {
     );
   });
 
+  it.each([
+    [{ url: '/.*', script: '' }, 'handlers[0].script', '"" is not a valid script'],
+    [{ url: '/s', staticDir: '' }, 'handlers[0].staticDir', '"" is not a valid directory'],
+    [
+      { url: '/s', staticFiles: '', upload: 's' },
+      'handlers[0].staticFiles',
+      '"" is not a valid file path',
+    ],
+    [
+      { url: '/s', staticFiles: 's', upload: '' },
+      'handlers[0].upload',
+      '"" is not a valid upload pattern',
+    ],
+  ])('rejects an empty path (%j)', (handler, pathText, message) => {
+    const handlers = [handler, { url: '/x', script: 'auto' }];
+    expectOneError(node({ handlers }), 'config/invalid-format', pathText, message);
+  });
+
+  it('rejects an empty error page path', () => {
+    expectOneError(
+      node({ errorHandlers: [{ file: '' }] }),
+      'config/invalid-format',
+      'errorHandlers[0].file',
+      '"" is not a valid file path',
+    );
+  });
+
   it('requires upload with static_files and suggests one', () => {
     const d = expectOneError(
       node({ handlers: [{ url: '/(.*)\\.html', staticFiles: 'www/\\1.html' }] }),

@@ -28,6 +28,8 @@ const pendingLatency = formatted(
   'pending latency',
   '"automatic", N ms ("30ms") or N seconds with up to 3 decimals ("1.5s")',
 );
+/** A file path or pattern, which App Engine requires to be non-empty (one line). */
+const filePath = (what: string) => formatted(/^.+$/, what, `a non-empty ${what}`);
 const idleInstances = (min: number) =>
   z.union([ranged(min, 1000), z.literal('automatic')], {
     error: `an integer from ${min} to 1000, or "automatic"`,
@@ -38,13 +40,13 @@ export const handlerSchema = z.object({
   /** Regular expression matched against the whole request path (App Engine anchors it). For `staticDir`, a plain prefix. */
   url: z.string(),
   /** `auto` on second-generation runtimes (requests go to the app); a WSGI module path or `.py` file on python27. */
-  script: z.string().optional(),
+  script: filePath('script').optional(),
   /** Directory, relative to the app root, whose files are served under the `url` prefix. */
-  staticDir: z.string().optional(),
+  staticDir: filePath('directory').optional(),
   /** File path served for a matching URL; may use `\1`…`\9` from the `url` groups. */
-  staticFiles: z.string().optional(),
+  staticFiles: filePath('file path').optional(),
   /** Regular expression matching every file a `staticFiles` handler may serve (required with `staticFiles`). */
-  upload: z.string().optional(),
+  upload: filePath('upload pattern').optional(),
   /** MIME type of every file of the handler. @default derived from the file extension */
   mimeType: z.string().optional(),
   /** How long browsers and proxies may cache the files, e.g. `"4d 5h"`. @default `defaultExpiration`, else 10 minutes */
@@ -118,7 +120,7 @@ export const errorHandlerSchema = z.object({
   /** Which error the page is for; omitted means every error. */
   errorCode: z.enum(['default', 'over_quota', 'dos_api_denial', 'timeout']).optional(),
   /** Path of the page, relative to the app root (under 10 KB). */
-  file: z.string(),
+  file: filePath('file path'),
   /** MIME type of the page. @default "text/html" */
   mimeType: z.string().optional(),
 });
