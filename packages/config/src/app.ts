@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Diagnostic, Problem } from './diagnostics.js';
 import { sortDiagnostics, toDiagnostic } from './diagnostics.js';
-import { formatPath, keysToCamel } from './keys.js';
+import { fieldName, formatPath, keysToCamel } from './keys.js';
 import { type AppRuleOptions, checkAppRules } from './rules.js';
 import { type AppConfig, appSchema, type Handler } from './schema/app.js';
 import { coerceScalars } from './schema/walk.js';
@@ -179,20 +179,35 @@ interface HandlerOrigin {
   locate: YamlSource['locate'];
 }
 
+/** One handler of a file or of the files it includes, in App Engine's include order. */
+interface IncludedHandler {
+  handler: Record<string, unknown>;
+  position: unknown;
+  origin: HandlerOrigin;
+}
+
 interface ReadResult {
   value: Record<string, unknown> | undefined;
   diagnostics: Diagnostic[];
   locate?: YamlSource['locate'];
-  /** For each handler after includes are merged, where it came from. */
+  /** For each handler of the merged list (main file only), where it was written. */
   origins?: HandlerOrigin[];
+  /** The file's own handlers followed by those of the files it includes (depth first). */
+  items?: IncludedHandler[];
+}
+
+/** State shared by one resolution of includes: each file is included once. */
+interface IncludeState {
+  options: FromYamlOptions;
+  visited: Set<string>;
 }
 
 function readAppYaml(
   text: string,
   file: string,
-  options: FromYamlOptions,
+  state: IncludeState,
   included: boolean,
-  seen: string[],
+  chain: string[],
 ): ReadResult {
   const source = readYamlSource(text, file);
   if (source.diagnostics.length > 0) return { value: undefined, diagnostics: source.diagnostics };
@@ -215,101 +230,131 @@ function readAppYaml(
   }
   const problems: Problem[] = [];
   const value = coerceScalars(appSchema, keysToCamel(source.value)) as Record<string, unknown>;
-  if ('module' in value) {
-    if ('service' in value) {
-      problems.push({
-        code: 'config/conflict',
-        path: ['module'],
-        message: 'module and service cannot both be set; module is the old name of service',
-      });
-    } else {
-      problems.push({
-        severity: 'warning',
-        code: 'config/deprecated',
-        path: ['module'],
-        message: 'module is the old name of service',
-        hint: 'Rename it to service.',
-      });
-      value.service = value.module;
-    }
-    delete value.module;
-  }
+  problems.push(
+    ...renameAlias(value, 'module', 'service'),
+    ...renameAlias(value, 'project', 'application'),
+  );
   if (included) {
     for (const key of Object.keys(value)) {
       if (!INCLUDE_FIELDS.has(key)) {
         problems.push({
           code: 'config/not-in-include',
           path: [key],
-          message: `an included file cannot set ${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`,
+          message: `an included file cannot set ${fieldName(key, 'snake')}`,
           allowed: 'handlers, builtins, includes, env_variables, skip_files, manual_scaling',
         });
       }
     }
   }
   const diagnostics: Diagnostic[] = problems.map((p) => toDiagnostic(p, 'snake', file));
-  let origins: HandlerOrigin[] = (Array.isArray(value.handlers) ? value.handlers : []).map(
-    (_, index) => ({
-      file,
-      index,
-      locate: source.locate,
-    }),
+  const own: IncludedHandler[] = (Array.isArray(value.handlers) ? value.handlers : []).map(
+    (handler, index) => {
+      const record = isRecord(handler) ? handler : {};
+      const { position, ...rest } = record;
+      return {
+        handler: included ? rest : record,
+        position,
+        origin: { file, index, locate: source.locate },
+      };
+    },
   );
-  if (options.resolveIncludes !== false && Array.isArray(value.includes)) {
+  const fromIncludes: IncludedHandler[] = [];
+  if (state.options.resolveIncludes !== false && Array.isArray(value.includes)) {
     const includes = value.includes;
     delete value.includes;
     includes.forEach((entry, index) => {
       if (typeof entry !== 'string') return;
-      const result = readInclude(entry, file, options, seen);
-      if (result.error) {
-        diagnostics.push({
-          ...toDiagnostic(result.error, 'snake', file),
-          path: ['includes', index],
-        });
+      const result = readInclude(entry, file, state, chain);
+      if (!result) return;
+      if ('error' in result) {
+        diagnostics.push(
+          toDiagnostic({ ...result.error, path: ['includes', index] }, 'snake', file),
+        );
         return;
       }
       diagnostics.push(...result.diagnostics);
-      if (result.value) origins = mergeInclude(value, result.value, origins, result.origins ?? []);
+      if (result.value) mergeInclude(value, result.value);
+      fromIncludes.push(...(result.items ?? []));
     });
+  }
+  const located = attachLocations(diagnostics, file, source.locate);
+  if (included) {
+    return { value, diagnostics: located, locate: source.locate, items: [...own, ...fromIncludes] };
+  }
+  // App Engine puts included handlers first unless they ask for the tail.
+  const merged = [
+    ...fromIncludes.filter((item) => item.position !== 'tail'),
+    ...own,
+    ...fromIncludes.filter((item) => item.position === 'tail'),
+  ];
+  if (fromIncludes.length > 0 || value.handlers !== undefined) {
+    value.handlers = merged.map((item) => item.handler);
   }
   return {
     value,
-    diagnostics: attachLocations(diagnostics, file, source.locate),
+    diagnostics: located,
     locate: source.locate,
-    origins,
+    origins: merged.map((item) => item.origin),
   };
 }
 
+/** Reads an old element name (`module`, `project`) as its current one, as App Engine does. */
+function renameAlias(value: Record<string, unknown>, old: string, current: string): Problem[] {
+  if (!(old in value)) return [];
+  const problems: Problem[] = [];
+  if (current in value) {
+    problems.push({
+      code: 'config/conflict',
+      path: [old],
+      message: `${old} and ${current} cannot both be set; ${old} is the old name of ${current}`,
+    });
+  } else {
+    problems.push({
+      severity: 'warning',
+      code: 'config/deprecated',
+      path: [old],
+      message: `${old} is the old name of ${current}`,
+      hint: `Rename it to ${current}.`,
+    });
+    value[current] = value[old];
+  }
+  delete value[old];
+  return problems;
+}
+
+/**
+ * Reads one included file (a directory means its include.yaml). Returns undefined for a file
+ * already included elsewhere: App Engine includes each file once.
+ */
 function readInclude(
   entry: string,
   includer: string,
-  options: FromYamlOptions,
-  seen: string[],
-): ReadResult & { error?: Problem } {
+  state: IncludeState,
+  chain: string[],
+): ReadResult | { error: Problem } | undefined {
   let path = resolve(dirname(includer), entry);
-  const read = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const read = state.options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   try {
-    if (!options.readFile && statSync(path).isDirectory()) path = join(path, 'include.yaml');
+    if (!state.options.readFile && statSync(path).isDirectory()) path = join(path, 'include.yaml');
   } catch {
     // reported below when reading fails
   }
-  if (seen.includes(path)) {
+  if (chain.includes(path)) {
     return {
-      value: undefined,
-      diagnostics: [],
       error: {
         code: 'config/include-cycle',
         path: ['includes'],
-        message: `${entry} includes itself (${[...seen, path].join(' -> ')})`,
+        message: `${entry} includes itself (${[...chain, path].join(' -> ')})`,
       },
     };
   }
+  if (state.visited.has(path)) return undefined;
+  state.visited.add(path);
   let text: string;
   try {
     text = read(path);
   } catch (error) {
     return {
-      value: undefined,
-      diagnostics: [],
       error: {
         code: 'config/include-not-found',
         path: ['includes'],
@@ -318,7 +363,7 @@ function readInclude(
       },
     };
   }
-  const result = readAppYaml(text, path, options, true, [...seen, path]);
+  const result = readAppYaml(text, path, state, true, [...chain, path]);
   if (result.value) {
     const ruleOptions: AppRuleOptions = { style: 'snake', included: true };
     const check = runValidation(
@@ -334,32 +379,8 @@ function readInclude(
   return result;
 }
 
-function mergeInclude(
-  target: Record<string, unknown>,
-  include: Record<string, unknown>,
-  targetOrigins: HandlerOrigin[],
-  includeOrigins: HandlerOrigin[],
-): HandlerOrigin[] {
-  let origins = targetOrigins;
-  if (Array.isArray(include.handlers)) {
-    const head: unknown[] = [];
-    const tail: unknown[] = [];
-    const headOrigins: HandlerOrigin[] = [];
-    const tailOrigins: HandlerOrigin[] = [];
-    include.handlers.forEach((handler, index) => {
-      if (!isRecord(handler)) return;
-      const { position, ...rest } = handler;
-      const origin = includeOrigins[index];
-      (position === 'tail' ? tail : head).push(rest);
-      if (origin) (position === 'tail' ? tailOrigins : headOrigins).push(origin);
-    });
-    target.handlers = [
-      ...head,
-      ...(Array.isArray(target.handlers) ? target.handlers : []),
-      ...tail,
-    ];
-    origins = [...headOrigins, ...targetOrigins, ...tailOrigins];
-  }
+/** Merges what an included file sets besides handlers into the includer. */
+function mergeInclude(target: Record<string, unknown>, include: Record<string, unknown>): void {
   if (isRecord(include.envVariables)) {
     target.envVariables = {
       ...(isRecord(target.envVariables) ? target.envVariables : {}),
@@ -384,7 +405,6 @@ function mergeInclude(
       instances: Math.max(ownInstances, include.manualScaling.instances),
     };
   }
-  return origins;
 }
 
 /** Points diagnostics about merged handlers back at the file and index where each was written. */
@@ -424,7 +444,9 @@ export function validateAppYaml(
   options: FromYamlOptions = {},
 ): ConfigResult<AppConfig> {
   const file = options.fileName ?? 'app.yaml';
-  const read = readAppYaml(text, file, options, false, [resolve(file)]);
+  const read = readAppYaml(text, file, { options, visited: new Set([resolve(file)]) }, false, [
+    resolve(file),
+  ]);
   if (!read.value) return { success: false, diagnostics: read.diagnostics };
   const ruleOptions: AppRuleOptions = { style: 'snake', projectId: options.projectId };
   const result = runValidation(

@@ -168,6 +168,10 @@ export function coerceScalars(schema: AnySchema, value: unknown): unknown {
   if (kinds.has('boolean') && (YAML_TRUE.has(value) || YAML_FALSE.has(value))) {
     return YAML_TRUE.has(value);
   }
+  // App Engine's validator also reads the integers 1 and 0 as booleans.
+  if (kinds.has('boolean') && !kinds.has('number') && (value === '1' || value === '0')) {
+    return value === '1';
+  }
   if (kinds.has('number') && YAML_NUMBER.test(value)) {
     const asNumber = Number(value.replaceAll('_', ''));
     if (!kinds.has('string')) return asNumber;
