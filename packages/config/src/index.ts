@@ -25,6 +25,7 @@ export {
 } from './diagnostics.js';
 export { ConfigError, GaeError, type GaeErrorOptions } from './errors.js';
 export {
+  deployFileNameProblem,
   parseAgeLimit,
   parseExpiration,
   parseIdleTimeout,
