@@ -1,5 +1,5 @@
 import {
-  type Document,
+  Document,
   isAlias,
   isMap,
   isPair,
@@ -8,8 +8,9 @@ import {
   LineCounter,
   type Node,
   parseDocument,
-  stringify,
+  visit,
 } from 'yaml';
+
 import type { Diagnostic } from './diagnostics.js';
 import { keysToSnake } from './keys.js';
 
@@ -103,13 +104,29 @@ export function readYamlSource(text: string, file: string): YamlSource {
   return { value: toPlain(doc.contents, doc), diagnostics, locate };
 }
 
+/** Tabs and control characters, `=` (YAML 1.1's value key) and `<<`: PyYAML misreads them unquoted. */
+function unsafeForPyYaml(text: string): boolean {
+  if (text === '=' || text === '<<') return true;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x0a) || code === 0x7f) return true;
+  }
+  return false;
+}
+
 /**
  * Writes a config as YAML that App Engine reads back unchanged: YAML 1.1 quoting (so
  * strings like `yes` or `1:30` stay strings), no line folding, keys in the given order.
  */
 export function writeYaml(value: unknown): string {
-  return stringify(keysToSnake(value), {
-    version: '1.1',
+  const doc = new Document(keysToSnake(value), { version: '1.1', aliasDuplicateObjects: false });
+  // Strings PyYAML (App Engine's reader) would not read back as the same plain scalar.
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && unsafeForPyYaml(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({
     lineWidth: 0,
     minContentWidth: 0,
     indent: 2,
@@ -119,6 +136,5 @@ export function writeYaml(value: unknown): string {
     doubleQuotedAsJSON: true,
     singleQuote: false,
     nullStr: '',
-    aliasDuplicateObjects: false,
   });
 }
