@@ -119,7 +119,13 @@ function unsafeForPyYaml(text: string): boolean {
  * strings like `yes` or `1:30` stay strings), no line folding, keys in the given order.
  */
 export function writeYaml(value: unknown): string {
-  const doc = new Document(keysToSnake(value), { version: '1.1', aliasDuplicateObjects: false });
+  const doc = new Document(keysToSnake(value), {
+    version: '1.1',
+    aliasDuplicateObjects: false,
+    // Without the merge tag, a "<<" string is written as a string, not as a merge key.
+    customTags: (tags) =>
+      tags.filter((tag) => typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:merge'),
+  });
   // Strings PyYAML (App Engine's reader) would not read back as the same plain scalar.
   visit(doc, {
     Scalar(_, node) {

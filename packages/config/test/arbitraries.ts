@@ -48,6 +48,8 @@ const trickyText = fc.oneof(
     '  padded  ',
     '*alias',
     '&anchor',
+    '=',
+    '<<',
     '!tag',
     '%',
     '|',
