@@ -93,12 +93,13 @@ function unknownFieldProblems(
   findUnknownKeys(schema, input, (path, key, known) => {
     if (path.length === 0 && skip(key)) return;
     const shown = known.map((k) => fieldName(k, style));
+    const hint = didYouMean(fieldName(key, style), shown);
     problems.push({
       code: 'config/unknown-field',
       path: [...path, key],
       message: `unknown field ${JSON.stringify(fieldName(key, style))}`,
-      allowed: listOf(shown),
-      hint: didYouMean(fieldName(key, style), shown),
+      // A likely fix says more than the whole list of fields.
+      ...(hint ? { hint } : { allowed: listOf(shown) }),
     });
   });
   return problems;

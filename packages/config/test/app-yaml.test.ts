@@ -445,11 +445,15 @@ handlers:
     ]);
   });
 
-  it('lists the allowed fields in snake_case', () => {
-    const result = validateAppYaml('runtime: nodejs22\nvpc_access_connector:\n  nam: x\n');
-    const unknown = errorsOf(result).find((d) => d.code === 'config/unknown-field');
+  it('suggests the closest field in snake_case, or lists them all when none is close', () => {
+    const close = validateAppYaml('runtime: nodejs22\nvpc_access_connector:\n  nam: x\n');
+    const typo = errorsOf(close).find((d) => d.code === 'config/unknown-field');
+    expect(typo?.hint).toBe('did you mean "name"?');
+    expect(typo?.allowed).toBeUndefined();
+    const far = validateAppYaml('runtime: nodejs22\nvpc_access_connector:\n  name: x\n  zzzzzz: y\n');
+    const unknown = errorsOf(far).find((d) => d.code === 'config/unknown-field');
     expect(unknown?.allowed).toBe('"name" or "egress_setting"');
-    expect(unknown?.hint).toBe('did you mean "name"?');
+    expect(unknown?.hint).toBeUndefined();
   });
 });
 
