@@ -1,0 +1,77 @@
+import type { HeaderPairs, RequestRecord, ResponseRecord } from './types.js';
+
+/** Something that answers a Web `Request`: a function or an object with `fetch` (a Hono app). */
+export type FetchHandler =
+  | ((request: Request) => Response | Promise<Response>)
+  | { fetch(request: Request, ...rest: never[]): Response | Promise<Response> };
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+/** Finds the fetch function in a handler or a module namespace (`default`, `default.fetch`, `fetch`). */
+export function toFetch(value: unknown, where: string): Fetch {
+  const candidates = [value, (value as { default?: unknown } | null)?.default];
+  for (const candidate of candidates) {
+    if (typeof candidate === 'function') return candidate as Fetch;
+    const fetch = (candidate as { fetch?: unknown } | null | undefined)?.fetch;
+    if (typeof fetch === 'function') return (request) => fetch.call(candidate, request);
+  }
+  throw new TypeError(
+    `${where} exports no fetch handler: export default a function (request) => Response, or an object with a fetch method (such as a Hono app).`,
+  );
+}
+
+/** Makes the record's URL absolute, using the Host header for a bare path. */
+export function absoluteUrl(request: RequestRecord): string {
+  if (/^https?:\/\//i.test(request.url)) return request.url;
+  const host = request.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? 'localhost';
+  return `http://${host}${request.url.startsWith('/') ? '' : '/'}${request.url}`;
+}
+
+/** Web `Request` for a record. */
+export function toWebRequest(request: RequestRecord, signal: AbortSignal): Request {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  const headers = new Headers();
+  for (const [name, value] of request.headers) {
+    try {
+      headers.append(name, value);
+    } catch {
+      // A header the Fetch API refuses (e.g. an invalid value) is not passed on.
+    }
+  }
+  return new Request(absoluteUrl(request), {
+    method: request.method,
+    headers,
+    body: hasBody && request.body.byteLength > 0 ? request.body : null,
+    signal,
+  });
+}
+
+/** Header pairs of a Web `Headers`, keeping every `Set-Cookie`. */
+export function headerPairs(headers: Headers): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  for (const [name, value] of headers) {
+    if (name === 'set-cookie') continue;
+    pairs.push([name, value]);
+  }
+  for (const cookie of headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
+  return pairs;
+}
+
+/** Buffers a Web `Response` into a record. */
+export async function toRecord(response: Response): Promise<ResponseRecord> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  return { status: response.status, headers: headerPairs(response.headers), body };
+}
+
+/** Runs a fetch function on a record and buffers what it answers. */
+export async function runFetch(
+  fetch: Fetch,
+  request: RequestRecord,
+  signal: AbortSignal,
+): Promise<ResponseRecord> {
+  const response = await fetch(toWebRequest(request, signal));
+  if (typeof (response as Response | undefined)?.arrayBuffer !== 'function') {
+    throw new TypeError(`the fetch handler returned ${typeof response}, not a Response`);
+  }
+  return toRecord(response);
+}

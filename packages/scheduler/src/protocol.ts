@@ -1,0 +1,24 @@
+import type { HeaderPairs } from './types.js';
+
+/** Messages between the scheduler and a worker instance. */
+export type ToWorker =
+  | { t: 'req'; id: number; method: string; url: string; headers: HeaderPairs; body: Uint8Array }
+  | { t: 'abort'; id: number };
+
+export type FromWorker =
+  | { t: 'ready' }
+  | {
+      t: 'res';
+      id: number;
+      status: number;
+      headers: HeaderPairs;
+      body: Uint8Array;
+      heap: number;
+    }
+  | { t: 'fail'; id: number; name: string; message: string; stack?: string; heap: number };
+
+/** What the worker gets as `workerData`. */
+export interface WorkerBoot {
+  moduleUrl: string;
+  instanceId: string;
+}
