@@ -1,0 +1,268 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type SchedulerEvent, SERVER_ERROR_BODY, UNAVAILABLE_BODY } from '../src/index.js';
+import {
+  alive,
+  closeAll,
+  fixture,
+  groupMembers,
+  quietScheduler,
+  request,
+  sleep,
+} from './helpers.js';
+
+afterEach(closeAll);
+
+const worker = { kind: 'worker' as const, module: fixture('app.mjs') };
+const inline = { kind: 'inline' as const, module: fixture('app.mjs') };
+const bare = { kind: 'process' as const, root: fixture('bare') };
+const stopped = (events: SchedulerEvent[]) =>
+  events.filter(
+    (e): e is Extract<SchedulerEvent, { type: 'instance-stopped' }> =>
+      e.type === 'instance-stopped',
+  );
+
+describe('crashes', () => {
+  it.each([
+    ['worker, uncaught exception', worker, '/crash'],
+    ['worker, unhandled rejection', worker, '/reject'],
+    ['worker, process.exit', worker, '/exit'],
+    ['process, uncaught exception', bare, '/crash'],
+  ])(
+    '%s: every in-flight request gets one 500, a fresh instance serves the next',
+    async (_name, options, path) => {
+      const { scheduler, events } = quietScheduler({
+        ...options,
+        config: { manualScaling: { instances: 1 } },
+      });
+      await scheduler.start();
+      const [before] = scheduler.instances();
+      const bystanders = [
+        request(scheduler, '/slow?ms=5000', { requestId: 'r1' }),
+        request(scheduler, '/hang', { requestId: 'r2' }),
+      ];
+      await sleep(50);
+      const crashed = await request(scheduler, path, { requestId: 'r3' });
+      const others = await Promise.all(bystanders);
+      for (const result of [crashed, ...others]) {
+        expect(result.response.status).toBe(500);
+        expect(result.text).toBe(SERVER_ERROR_BODY);
+        expect(result.outcome).toBe('crash');
+        expect(result.instanceId).toBe(before?.id);
+      }
+      const [event] = stopped(events);
+      expect(event).toMatchObject({ reason: 'crash', instanceId: before?.id });
+      expect(event?.requestIds.sort()).toEqual(['r1', 'r2', 'r3']);
+      expect(event?.error).toBeInstanceOf(Error);
+      const next = await request(scheduler, '/');
+      expect(next.response.status).toBe(200);
+      expect(next.text).toMatch(/^hello 1/);
+      expect(next.instanceId).not.toBe(before?.id);
+      expect(next.loadingRequest).toBe(true);
+      if (before?.pid) expect(alive(before.pid)).toBe(false);
+    },
+  );
+
+  it.each([
+    ['inline', inline],
+    ['worker', worker],
+  ])('%s: a handler that throws gets a 500 and the instance lives on', async (_kind, options) => {
+    const { scheduler, events } = quietScheduler(options);
+    const first = await request(scheduler, '/');
+    const failed = await request(scheduler, '/throw', { requestId: 'bad' });
+    expect(failed.response.status).toBe(500);
+    expect(failed.outcome).toBe('app-error');
+    expect(events.find((e) => e.type === 'app-error')).toMatchObject({
+      requestId: 'bad',
+      error: { message: 'handler failed' },
+    });
+    const after = await request(scheduler, '/');
+    expect(after.text).toBe('hello 2');
+    expect(after.instanceId).toBe(first.instanceId);
+  });
+
+  it('an app that cannot load never takes requests; they get the pending-timeout 503', async () => {
+    const { scheduler, events } = quietScheduler({
+      kind: 'worker',
+      module: fixture('broken.mjs'),
+      pendingTimeoutMs: 300,
+      restartDelayMs: 100,
+    });
+    const result = await request(scheduler, '/');
+    expect(result.response.status).toBe(503);
+    expect(result.outcome).toBe('pending-timeout');
+    expect(stopped(events)[0]).toMatchObject({
+      reason: 'start-failed',
+      error: { message: 'this module fails to load' },
+    });
+  });
+
+  it('a process that exits before listening is a failed start, not a hang', async () => {
+    const { scheduler, events } = quietScheduler({
+      kind: 'process',
+      root: fixture('bare'),
+      entrypoint: 'node -e "process.exit(2)"',
+      pendingTimeoutMs: 300,
+      restartDelayMs: 1000,
+    });
+    const result = await request(scheduler, '/');
+    expect(result.response.status).toBe(503);
+    expect(stopped(events)[0]).toMatchObject({ reason: 'start-failed' });
+    expect(stopped(events)[0]?.error?.message).toMatch(/exited with code 2 before listening/);
+  });
+});
+
+describe('deadlines', () => {
+  const fast = { requestTimeoutMs: 150, graceMs: 100 };
+
+  it.each([
+    ['worker, handler ignores the signal', worker, '/hang'],
+    ['worker, handler blocks the thread', worker, '/spin'],
+    ['process, handler never answers', bare, '/hang'],
+  ])(
+    '%s: 500 after the grace period, the instance is replaced, others keep serving',
+    async (_name, options, path) => {
+      const { scheduler, events } = quietScheduler({
+        ...options,
+        ...fast,
+        config: { manualScaling: { instances: 2 } },
+        maxConcurrentRequests: 1,
+      });
+      await scheduler.start();
+      const [a, b] = scheduler.instances();
+      // b serves a short request while a passes its deadline: b must not notice.
+      const onB = request(scheduler, '/slow?ms=50', { instance: b?.id, requestId: 'fine' });
+      const late = await request(scheduler, path, { instance: a?.id, requestId: 'late' });
+      expect(late.response.status).toBe(500);
+      expect(late.text).toBe(SERVER_ERROR_BODY);
+      expect(late.outcome).toBe('deadline');
+      expect(late.instanceId).toBe(a?.id);
+      expect((await onB).response.status).toBe(200);
+      expect(events.find((e) => e.type === 'deadline')).toMatchObject({
+        instanceId: a?.id,
+        requestId: 'late',
+      });
+      expect(stopped(events)).toEqual([
+        expect.objectContaining({ instanceId: a?.id, reason: 'deadline' }),
+      ]);
+      await scheduler.start();
+      const ids = scheduler.instances().map((instance) => instance.id);
+      expect(ids).toHaveLength(2);
+      expect(ids).toContain(b?.id);
+      expect(ids).not.toContain(a?.id);
+      const next = await request(scheduler, '/');
+      expect(next.response.status).toBe(200);
+      if (a?.pid) expect(alive(a.pid)).toBe(false);
+    },
+  );
+
+  it.each([
+    ['inline', inline],
+    ['worker', worker],
+  ])(
+    '%s: the signal aborts with DeadlineExceededError and an answer within the grace period is sent',
+    async (_kind, options) => {
+      const { scheduler, events } = quietScheduler({
+        ...options,
+        requestTimeoutMs: 100,
+        graceMs: 2000,
+      });
+      const result = await request(scheduler, '/polite');
+      expect(result.response.status).toBe(503);
+      expect(result.text).toBe('handled DeadlineExceededError');
+      expect(result.outcome).toBe('ok');
+      expect(stopped(events)).toEqual([]);
+      const next = await request(scheduler, '/');
+      expect(next.instanceId).toBe(result.instanceId);
+    },
+  );
+
+  it('inline: a handler that never answers gets the 500 and a fresh instance follows', async () => {
+    const { scheduler } = quietScheduler({ ...inline, ...fast });
+    const late = await request(scheduler, '/hang');
+    expect(late.outcome).toBe('deadline');
+    const next = await request(scheduler, '/');
+    expect(next.text).toBe('hello 1');
+    expect(next.instanceId).not.toBe(late.instanceId);
+  });
+
+  it('uses an injected deadline (the seam for @gaekit/limits)', async () => {
+    const timings: unknown[] = [];
+    const { scheduler } = quietScheduler({
+      ...inline,
+      requestTimeoutMs: 1234,
+      graceMs: 56,
+      deadline: (timing) => {
+        timings.push(timing);
+        const controller = new AbortController();
+        let expire = () => {};
+        setTimeout(() => controller.abort(new Error('injected')), 10);
+        setTimeout(() => expire(), 20);
+        return {
+          signal: controller.signal,
+          onHardExpiry: (fn) => {
+            expire = fn;
+          },
+          dispose: () => {},
+        };
+      },
+    });
+    const result = await request(scheduler, '/hang');
+    expect(result.outcome).toBe('deadline');
+    expect(timings).toEqual([{ timeoutMs: 1234, graceMs: 56 }]);
+  });
+});
+
+describe('memory limits', () => {
+  it.each([
+    ['worker', worker],
+    ['process', bare],
+  ])('%s: an instance over its limit is ended with the crash recovery', async (_kind, options) => {
+    const { scheduler, events } = quietScheduler({ ...options, memoryLimitMb: 48 });
+    const result = await request(scheduler, '/memory', { requestId: 'hungry' });
+    expect(result.response.status).toBe(500);
+    expect(result.outcome).toBe('crash');
+    expect(stopped(events)[0]).toMatchObject({ reason: 'memory', requestIds: ['hungry'] });
+    const next = await request(scheduler, '/');
+    expect(next.response.status).toBe(200);
+    expect(next.instanceId).not.toBe(result.instanceId);
+  });
+});
+
+describe('shutdown', () => {
+  it('SIGTERM first, SIGKILL after the grace period for an app that ignores SIGTERM', async () => {
+    const { scheduler, events } = quietScheduler({
+      ...bare,
+      config: { envVariables: { IGNORE_SIGTERM: '1' } },
+      shutdownGraceMs: 200,
+    });
+    await request(scheduler, '/');
+    const [instance] = scheduler.instances();
+    const pid = instance?.pid as number;
+    expect(alive(pid)).toBe(true);
+    await scheduler.close();
+    expect(alive(pid)).toBe(false);
+    expect(groupMembers(pid)).toEqual([]);
+    expect(stopped(events)).toEqual([
+      expect.objectContaining({ reason: 'shutdown', requestIds: [] }),
+    ]);
+  });
+
+  it('requests in flight finish; queued ones get 503; later ones get 503', async () => {
+    const { scheduler } = quietScheduler({
+      ...worker,
+      config: { manualScaling: { instances: 1 } },
+      maxConcurrentRequests: 1,
+    });
+    await scheduler.start();
+    const running = request(scheduler, '/slow?ms=150');
+    const queued = request(scheduler, '/');
+    await sleep(30);
+    const closing = scheduler.close();
+    const late = await request(scheduler, '/');
+    expect((await queued).response.status).toBe(503);
+    expect((await queued).text).toBe(UNAVAILABLE_BODY);
+    expect(late.response.status).toBe(503);
+    expect((await running).response.status).toBe(200);
+    await closing;
+  });
+});
