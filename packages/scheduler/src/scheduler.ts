@@ -375,7 +375,10 @@ class SchedulerImpl implements Scheduler {
       }
       this.#queue.push(job);
       this.#pump();
-      if (job.done || job.instance) return;
+      if (job.done || job.instance) {
+        this.#scale();
+        return;
+      }
       job.timer = setTimeout(() => {
         const index = this.#queue.indexOf(job);
         if (index === -1) return;
