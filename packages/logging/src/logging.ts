@@ -23,7 +23,7 @@ export interface LoggingOptions {
   sinks?: LogSink[];
   /**
    * Lines below this severity are dropped (request entries are always kept).
-   * @default 'DEBUG'
+   * @default 'DEFAULT' (keep every line)
    */
   minSeverity?: Severity;
   /** App id written into request entries. @default process.env.GOOGLE_CLOUD_PROJECT */
@@ -362,7 +362,7 @@ export class Logging {
   constructor(options: LoggingOptions = {}) {
     const env = process.env;
     this.sinks = options.sinks ? [...options.sinks] : [jsonSink()];
-    this.minLevel = SEVERITY_LEVELS[requireSeverity(options.minSeverity ?? 'DEBUG', 'minSeverity')];
+    this.minLevel = SEVERITY_LEVELS[requireSeverity(options.minSeverity ?? 'DEFAULT', 'minSeverity')];
     this.appId = options.appId ?? env.GOOGLE_CLOUD_PROJECT;
     this.moduleId = options.moduleId ?? env.GAE_SERVICE;
     this.versionId = options.versionId ?? env.GAE_VERSION;
