@@ -362,7 +362,8 @@ export class Logging {
   constructor(options: LoggingOptions = {}) {
     const env = process.env;
     this.sinks = options.sinks ? [...options.sinks] : [jsonSink()];
-    this.minLevel = SEVERITY_LEVELS[requireSeverity(options.minSeverity ?? 'DEFAULT', 'minSeverity')];
+    this.minLevel =
+      SEVERITY_LEVELS[requireSeverity(options.minSeverity ?? 'DEFAULT', 'minSeverity')];
     this.appId = options.appId ?? env.GOOGLE_CLOUD_PROJECT;
     this.moduleId = options.moduleId ?? env.GAE_SERVICE;
     this.versionId = options.versionId ?? env.GAE_VERSION;
@@ -563,6 +564,51 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * `util.format(...args)`, faster for the common case: a string template whose only
+ * placeholders are `%s` and `%%`, with string arguments. Anything else goes to `util.format`.
+ */
+export function formatMessage(args: readonly unknown[]): string {
+  const template = args[0];
+  if (typeof template !== 'string') return format(...args);
+  for (let i = 1; i < args.length; i++) if (typeof args[i] !== 'string') return format(...args);
+  let out = '';
+  let next = 1;
+  let from = 0;
+  let at = template.indexOf('%');
+  while (at !== -1 && at + 1 < template.length) {
+    const code = template.charCodeAt(at + 1);
+    if (code === 115 /* s */) {
+      if (next >= args.length) {
+        at = template.indexOf('%', at + 2);
+        continue;
+      }
+      out += template.slice(from, at) + (args[next++] as string);
+      from = at + 2;
+    } else if (code === 37 /* % */) {
+      out += `${template.slice(from, at)}%`;
+      from = at + 2;
+    } else if (
+      code === 100 ||
+      code === 105 ||
+      code === 102 ||
+      code === 106 ||
+      code === 111 ||
+      code === 79 ||
+      code === 99
+    ) {
+      return format(...args); // %d %i %f %j %o %O %c
+    } else {
+      at = template.indexOf('%', at + 1);
+      continue;
+    }
+    at = template.indexOf('%', from);
+  }
+  out += template.slice(from);
+  while (next < args.length) out += ` ${args[next++] as string}`;
+  return out;
+}
+
 function errorText(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
   return format('%o', error);
@@ -581,7 +627,7 @@ function emit(
   let message: string;
   if (exception) {
     const [error, ...rest] = args;
-    const text = rest.length ? format(...rest) : '';
+    const text = rest.length ? formatMessage(rest) : '';
     message = text ? `${text}\n${errorText(error)}` : errorText(error);
   } else {
     let start = 0;
@@ -592,7 +638,7 @@ function emit(
     if (args.length === start + 1 && typeof args[start] === 'string')
       message = args[start] as string;
     else if (args.length === start) message = '';
-    else message = format(...args.slice(start));
+    else message = formatMessage(start === 0 ? args : args.slice(start));
   }
   logging.record(
     {

@@ -19,12 +19,21 @@ const SPAN_HEX_RE = /^[0-9a-f]{16}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 const MAX_U64 = (1n << 64n) - 1n;
-const CLOUD_RE = /^([0-9a-fA-F]{32})(?:\/([0-9]{1,20})?)?(?:;(.*))?$/;
+const DIGITS_RE = /^[0-9]+$/;
+const CLOUD_RE = /^\s*([0-9a-fA-F]{32})(?:\/([0-9]{1,20})?)?(?:;(.*?))?\s*$/;
+const LOWER_HEX_RE = /^[0-9a-f]*$/;
+const ZEROS_RE = /^0+$/;
+const OPTION_RE = /^\s*o=([0-9]+)\s*$/;
 const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /** The decimal span id of `X-Cloud-Trace-Context` as 16 hex characters, or undefined if out of range or zero. */
 export function spanIdFromDecimal(decimal: string): string | undefined {
-  if (!/^[0-9]{1,20}$/.test(decimal)) return undefined;
+  if (decimal.length === 0 || decimal.length > 20 || !DIGITS_RE.test(decimal)) return undefined;
+  if (decimal.length <= 15) {
+    // Exact as a double: skip BigInt.
+    const small = Number(decimal);
+    return small === 0 ? undefined : small.toString(16).padStart(16, '0');
+  }
   const value = BigInt(decimal);
   if (value === 0n || value > MAX_U64) return undefined;
   return value.toString(16).padStart(16, '0');
@@ -42,16 +51,24 @@ export function spanIdToDecimal(hex: string): string {
  */
 export function parseCloudTraceContext(value: string | undefined): TraceContext | undefined {
   if (!value) return undefined;
-  const match = CLOUD_RE.exec(value.trim());
+  const match = CLOUD_RE.exec(value);
   if (!match) return undefined;
-  const traceId = (match[1] as string).toLowerCase();
+  const raw = match[1] as string;
+  const traceId = LOWER_HEX_RE.test(raw) ? raw : raw.toLowerCase();
   if (traceId === ZERO_TRACE) return undefined;
-  const spanId = match[2] === undefined ? undefined : spanIdFromDecimal(match[2]);
-  if (match[2] !== undefined && spanId === undefined && !/^0+$/.test(match[2])) return undefined;
+  const span = match[2];
+  const spanId = span === undefined ? undefined : spanIdFromDecimal(span);
+  if (span !== undefined && spanId === undefined && !ZEROS_RE.test(span)) return undefined;
+  const options = match[3];
   let sampled = false;
-  for (const part of (match[3] ?? '').split(';')) {
-    const option = /^\s*o=([0-9]+)\s*$/.exec(part);
-    if (option) sampled = (Number(option[1]) & 1) === 1;
+  if (options !== undefined) {
+    if (options === 'o=1') sampled = true;
+    else if (options !== 'o=0') {
+      for (const part of options.split(';')) {
+        const option = OPTION_RE.exec(part);
+        if (option) sampled = (Number(option[1]) & 1) === 1;
+      }
+    }
   }
   return { traceId, spanId, sampled };
 }

@@ -1,3 +1,4 @@
+import { isoTime } from '../time.js';
 import type { TraceContext } from '../trace.js';
 import type { LogLine, LogSink, RequestLogEntry } from '../types.js';
 
@@ -106,7 +107,7 @@ export function jsonSink(options: JsonSinkOptions = {}): LogSink {
   if (options.lines ?? true) {
     sink.line = (line: LogLine): void => {
       write(
-        `{"severity":"${line.severity}","message":${JSON.stringify(line.message)},"time":"${new Date(line.time).toISOString()}"${correlation(line.trace, line.requestId, line.instanceId)}${line.fields ? fieldsFragment(line.fields) : ''}}\n`,
+        `{"severity":"${line.severity}","message":${JSON.stringify(line.message)},"time":"${isoTime(line.time)}"${correlation(line.trace, line.requestId, line.instanceId)}${line.fields ? fieldsFragment(line.fields) : ''}}\n`,
       );
     };
   }
@@ -147,7 +148,7 @@ export function requestEntryJson(
   const json: Record<string, unknown> = {
     severity: entry.severity,
     message: `${entry.method} ${entry.resource} ${entry.status}`,
-    time: new Date(entry.startTime).toISOString(),
+    time: isoTime(entry.startTime),
     httpRequest,
     'logging.googleapis.com/trace': `${tracePrefix}${entry.trace.traceId}`,
     'logging.googleapis.com/spanId': entry.trace.spanId,
@@ -160,8 +161,8 @@ export function requestEntryJson(
       versionId: entry.versionId,
       instanceId: entry.instanceId,
       host: entry.host,
-      startTime: new Date(entry.startTime).toISOString(),
-      endTime: new Date(entry.endTime).toISOString(),
+      startTime: isoTime(entry.startTime),
+      endTime: isoTime(entry.endTime),
       pendingTime: entry.pendingTime === undefined ? undefined : formatDuration(entry.pendingTime),
       wasLoadingRequest: entry.wasLoadingRequest,
       urlMapEntry: entry.urlMapEntry,
