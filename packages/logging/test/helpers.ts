@@ -9,16 +9,20 @@ export function runFixture(
   name: string,
   args: string[] = [],
 ): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return runFile(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), args);
+}
+
+/** Runs a TypeScript file in a real child Node.js process (through tsx) and returns its output. */
+export function runFile(
+  file: string,
+  args: string[] = [],
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), ...args],
-      {
-        cwd: packageDir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, FORCE_COLOR: '0' },
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+      cwd: packageDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
