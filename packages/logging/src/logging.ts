@@ -443,7 +443,9 @@ export class Logging {
    * Takes lines another process wrote (an instance's stdout or stderr) and files them like
    * this process's own: a structured JSON line goes to the request its `request_id` label
    * or trace names, a plain line to `options.requestId` if that request is in progress; any
-   * other line is written on its own. Returns the request id each line was filed under.
+   * other line is written on its own. `text` is one or more complete lines (a trailing
+   * newline is optional; join partial chunks first). Returns the request id each line was
+   * filed under, or `undefined` for a line written on its own.
    */
   ingest(text: string, options: IngestOptions = {}): Array<string | undefined> {
     const stream = options.stream ?? 'stdout';
