@@ -31,7 +31,9 @@ type Write = typeof process.stdout.write;
  * outside any request, or after its request ended, is written as usual.
  *
  * Meant for inside an instance (a process or worker running the app); returns a function
- * that puts the streams back.
+ * that puts the streams back. Sinks must write synchronously while capture is on (the
+ * built-in ones do): a write deferred into the request's async context would be captured
+ * again.
  */
 export function captureConsole(options: CaptureConsoleOptions = {}): () => void {
   if (active) {
