@@ -125,8 +125,8 @@ async function readGcloudignore(dir: string): Promise<Ignore | undefined> {
  * Checks a folder against App Engine's deploy limits: at most 10,000 files, at most 1,000
  * files directly in one folder, at most 32 MB per file. Files left out by `skipFiles` (as
  * app.yaml's `skip_files`) or by a `.gcloudignore` are not counted. Every violation is
- * reported, each with its path and the numbers. Symbolic links are followed (each real
- * folder once).
+ * reported, each with its path and the numbers. Symbolic links are followed, as gcloud
+ * uploads what they point to; a link back to a folder above it is not followed again.
  */
 export async function checkDeployLimits(
   dir: string,
@@ -148,10 +148,12 @@ export async function checkDeployLimits(
   const violations: DeployViolation[] = [];
   let files = 0;
   let skipped = 0;
-  const visited = new Set<string>([await realpath(root)]);
-  const queue: string[] = [''];
+  // Each folder with the real paths of the folders above it, to stop at symbolic-link loops.
+  const queue: Array<{ rel: string; above: readonly string[] }> = [
+    { rel: '', above: [await realpath(root)] },
+  ];
   while (queue.length > 0) {
-    const rel = queue.shift() as string;
+    const { rel, above } = queue.shift() as { rel: string; above: readonly string[] };
     const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     let inDir = 0;
@@ -173,10 +175,7 @@ export async function checkDeployLimits(
       }
       if (isDir) {
         const real = await realpath(full);
-        if (!visited.has(real)) {
-          visited.add(real);
-          queue.push(path);
-        }
+        if (!above.includes(real)) queue.push({ rel: path, above: [...above, real] });
         continue;
       }
       inDir++;
