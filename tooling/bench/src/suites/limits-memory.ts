@@ -23,6 +23,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import type { LimitedListenerOptions } from '@gaekit/limits';
 import type { SuiteResult } from '../suite.js';
 
 type Kind = 'raw' | 'limits' | 'naive';
@@ -45,7 +46,7 @@ async function serve(kind: Kind): Promise<void> {
   let server: ReturnType<typeof createServer>;
   if (kind === 'limits') {
     const limits = await import('@gaekit/limits');
-    const options = { log: () => undefined };
+    const options: LimitedListenerOptions = { log: () => undefined };
     const limited = limits.createLimitedListener(
       (request) => ({
         status: 200,
