@@ -190,10 +190,15 @@ export function checkRequestFraming(
   return undefined;
 }
 
+/** Announced bodies up to this size get their buffer at once. */
+const EAGER_ALLOCATION_BYTES = 1024 * 1024;
+
 /**
  * Collects a body into one buffer while enforcing a limit. With a known length the buffer is
- * allocated once; otherwise chunks are kept and copied once at the end. Past the limit it
- * stops keeping bytes (and drops what it had), so memory never exceeds the limit.
+ * allocated once — at once for small bodies, and for large ones when half of it has arrived,
+ * so a client that announces 32 MB and sends nothing costs nothing; otherwise chunks are kept
+ * and copied once at the end. Past the limit it stops keeping bytes (and drops what it had),
+ * so memory never exceeds the limit.
  */
 export class BodyCollector {
   /** Bytes seen so far, including those past the limit. */
@@ -201,13 +206,16 @@ export class BodyCollector {
   /** True once more than `limit` bytes arrived. */
   overflowed = false;
   readonly #limit: number;
+  #expected: number | undefined;
   #buffer: Buffer | undefined;
   #chunks: Uint8Array[] = [];
 
   constructor(limit: number, expectedLength?: number) {
     this.#limit = limit;
     if (expectedLength !== undefined && expectedLength > 0 && expectedLength <= limit) {
-      this.#buffer = Buffer.allocUnsafe(expectedLength);
+      this.#expected = expectedLength;
+      if (expectedLength <= EAGER_ALLOCATION_BYTES)
+        this.#buffer = Buffer.allocUnsafe(expectedLength);
     }
   }
 
@@ -222,16 +230,31 @@ export class BodyCollector {
       this.#chunks = [];
       return false;
     }
-    if (this.#buffer && this.received <= this.#buffer.byteLength) {
-      this.#buffer.set(chunk, start);
-      return true;
-    }
     if (this.#buffer) {
+      if (this.received <= this.#buffer.byteLength) {
+        this.#buffer.set(chunk, start);
+        return true;
+      }
       // More than announced: keep what arrived so far as the first chunk.
       this.#chunks.push(this.#buffer.subarray(0, start));
       this.#buffer = undefined;
+      this.#chunks.push(chunk);
+      return true;
     }
     this.#chunks.push(chunk);
+    const expected = this.#expected;
+    if (expected !== undefined && this.received * 2 >= expected && this.received <= expected) {
+      // Half of the announced body is here: move to the one buffer of its full size.
+      const buffer = Buffer.allocUnsafe(expected);
+      let offset = 0;
+      for (const piece of this.#chunks) {
+        buffer.set(piece, offset);
+        offset += piece.byteLength;
+      }
+      this.#chunks = [];
+      this.#buffer = buffer;
+      this.#expected = undefined;
+    }
     return true;
   }
 

@@ -114,6 +114,25 @@ describe('readBodyWithLimit', () => {
     expect((await readBodyWithLimit(Readable.from([]), 0)).byteLength).toBe(0);
   });
 
+  it('keeps every byte in order for large announced bodies (buffer made when half has arrived)', async () => {
+    const size = 3 * MiB + 123;
+    const data = new Uint8Array(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 7) % 251;
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < size; i += 64 * 1024 - 1) pieces.push(data.subarray(i, i + 64 * 1024 - 1));
+    const body = await readBodyWithLimit(Readable.from(pieces), 32 * MiB, { expectedLength: size });
+    expect(Buffer.compare(body, data)).toBe(0);
+    const more = await readBodyWithLimit(Readable.from(pieces), 32 * MiB, {
+      expectedLength: 2 * MiB,
+    });
+    expect(Buffer.compare(more, data)).toBe(0);
+    const less = await readBodyWithLimit(Readable.from(pieces.slice(0, 40)), 32 * MiB, {
+      expectedLength: size,
+    });
+    expect(Buffer.compare(less, data.subarray(0, less.byteLength))).toBe(0);
+    expect(less.byteLength).toBe(40 * (64 * 1024 - 1));
+  });
+
   it('copes with a source sending more than announced', async () => {
     const parts = [new Uint8Array([1, 2]), new Uint8Array([3, 4])];
     const body = await readBodyWithLimit(Readable.from(parts), 10, { expectedLength: 3 });
