@@ -450,7 +450,9 @@ handlers:
     const typo = errorsOf(close).find((d) => d.code === 'config/unknown-field');
     expect(typo?.hint).toBe('did you mean "name"?');
     expect(typo?.allowed).toBeUndefined();
-    const far = validateAppYaml('runtime: nodejs22\nvpc_access_connector:\n  name: x\n  zzzzzz: y\n');
+    const far = validateAppYaml(
+      'runtime: nodejs22\nvpc_access_connector:\n  name: x\n  zzzzzz: y\n',
+    );
     const unknown = errorsOf(far).find((d) => d.code === 'config/unknown-field');
     expect(unknown?.allowed).toBe('"name" or "egress_setting"');
     expect(unknown?.hint).toBeUndefined();
