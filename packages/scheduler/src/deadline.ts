@@ -25,6 +25,12 @@ export class DeadlineExceededError extends Error {
 export interface Deadline {
   /** Aborts at the deadline with a {@link DeadlineExceededError} reason. */
   readonly signal: AbortSignal;
+  /**
+   * Optional: registers what to do at the deadline without reading `signal`. Creating an
+   * `AbortSignal` costs more than the rest of a small request, so the built-in deadline makes
+   * its signal only when someone reads it, and instances use this hook instead.
+   */
+  onDeadline?(listener: () => void): void;
   /** Registers what to do at the hard expiry (deadline + grace). Called at most once. */
   onHardExpiry(listener: () => void): void;
   /** Stops both timers (the request is answered). */
@@ -42,26 +48,51 @@ export interface DeadlineTiming {
 /** Makes a {@link Deadline}. Inject your own through {@link SchedulerOptions.deadline}. */
 export type DeadlineFactory = (timing: DeadlineTiming) => Deadline;
 
-/** The built-in {@link DeadlineFactory}: two unref'd timers. */
+/** The built-in {@link DeadlineFactory}: two unref'd timers and a signal made on first use. */
 export const timerDeadline: DeadlineFactory = ({ timeoutMs, graceMs }) => {
-  const controller = new AbortController();
-  let listener: (() => void) | undefined;
+  let controller: AbortController | undefined;
+  let reason: DeadlineExceededError | undefined;
+  let onDeadline: (() => void) | undefined;
+  let onHard: (() => void) | undefined;
   let hard: NodeJS.Timeout | undefined;
   const soft = setTimeout(() => {
-    controller.abort(new DeadlineExceededError());
-    hard = setTimeout(() => listener?.(), graceMs);
+    reason = new DeadlineExceededError();
+    controller?.abort(reason);
+    onDeadline?.();
+    hard = setTimeout(() => onHard?.(), graceMs);
     hard.unref();
   }, timeoutMs);
   soft.unref();
   return {
-    signal: controller.signal,
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (reason) controller.abort(reason);
+      }
+      return controller.signal;
+    },
+    onDeadline(fn) {
+      onDeadline = fn;
+    },
     onHardExpiry(fn) {
-      listener = fn;
+      onHard = fn;
     },
     dispose() {
       clearTimeout(soft);
       if (hard) clearTimeout(hard);
-      listener = undefined;
+      onDeadline = undefined;
+      onHard = undefined;
     },
   };
 };
+
+/** Calls `listener` at the deadline, through `onDeadline` when the deadline has it. */
+export function whenDeadline(deadline: Deadline, listener: () => void): void {
+  if (deadline.onDeadline) {
+    deadline.onDeadline(listener);
+    return;
+  }
+  const { signal } = deadline;
+  if (signal.aborted) listener();
+  else signal.addEventListener('abort', listener, { once: true });
+}

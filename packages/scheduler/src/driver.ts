@@ -1,3 +1,4 @@
+import type { Deadline } from './deadline.js';
 import type { InstanceKind, RequestRecord, ResponseRecord } from './types.js';
 
 /** Why a driver's instance ended on its own. */
@@ -20,7 +21,7 @@ export interface Driver {
    * Serves one request. Rejects when the app's handler throws (an app error, the instance
    * lives on); a crash is reported through `onCrash` instead.
    */
-  handle(request: RequestRecord, signal: AbortSignal): Promise<ResponseRecord>;
+  handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord>;
   /** Set by the scheduler: called once when the instance dies on its own. */
   onCrash: (info: CrashInfo) => void;
   /** Ends the instance now (terminate / SIGKILL). Resolves when it is gone. */

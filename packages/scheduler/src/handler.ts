@@ -27,23 +27,45 @@ export function absoluteUrl(request: RequestRecord): string {
   return `http://${host}${request.url.startsWith('/') ? '' : '/'}${request.url}`;
 }
 
-/** Web `Request` for a record. */
-export function toWebRequest(request: RequestRecord, signal: AbortSignal): Request {
+/**
+ * Web `Request` for a record. `signal` may be a function: the request's `signal` is then made
+ * on first read (most handlers never read it, and an `AbortSignal` is costly to create).
+ */
+export function toWebRequest(
+  request: RequestRecord,
+  signal: AbortSignal | (() => AbortSignal),
+): Request {
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  const headers = new Headers();
-  for (const [name, value] of request.headers) {
-    try {
-      headers.append(name, value);
-    } catch {
-      // A header the Fetch API refuses (e.g. an invalid value) is not passed on.
-    }
-  }
-  return new Request(absoluteUrl(request), {
+  const init: RequestInit = {
     method: request.method,
-    headers,
     body: hasBody && request.body.byteLength > 0 ? request.body : null,
-    signal,
-  });
+  };
+  if (typeof signal !== 'function') init.signal = signal;
+  let web: Request;
+  try {
+    web = new Request(absoluteUrl(request), { ...init, headers: request.headers });
+  } catch {
+    // A header the Fetch API refuses (e.g. an invalid value) is left out, not fatal.
+    const headers = new Headers();
+    for (const [name, value] of request.headers) {
+      try {
+        headers.append(name, value);
+      } catch {}
+    }
+    web = new Request(absoluteUrl(request), { ...init, headers });
+  }
+  if (typeof signal === 'function') {
+    let made: AbortSignal | undefined;
+    Object.defineProperty(web, 'signal', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        made ??= signal();
+        return made;
+      },
+    });
+  }
+  return web;
 }
 
 /** Header pairs of a Web `Headers`, keeping every `Set-Cookie`. */
@@ -67,7 +89,7 @@ export async function toRecord(response: Response): Promise<ResponseRecord> {
 export async function runFetch(
   fetch: Fetch,
   request: RequestRecord,
-  signal: AbortSignal,
+  signal: AbortSignal | (() => AbortSignal),
 ): Promise<ResponseRecord> {
   const response = await fetch(toWebRequest(request, signal));
   if (typeof (response as Response | undefined)?.arrayBuffer !== 'function') {

@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { type FetchHandler, runFetch, toFetch } from './handler.js';
 import type { RequestRecord, ResponseRecord } from './types.js';
@@ -44,10 +45,10 @@ export class InlineDriver implements Driver {
     this.#fetch = toFetch(namespace, this.source.module);
   }
 
-  handle(request: RequestRecord, signal: AbortSignal): Promise<ResponseRecord> {
+  handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord> {
     const fetch = this.#fetch;
     if (!fetch || !this.#alive) return Promise.reject(new Error('instance is not running'));
-    return runFetch(fetch, request, signal);
+    return runFetch(fetch, request, () => deadline.signal);
   }
 
   async kill(): Promise<void> {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
+import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { forwardLines } from './lines.js';
 import type { HeaderPairs, RequestRecord, ResponseRecord } from './types.js';
@@ -212,7 +213,7 @@ export class ProcessDriver implements Driver {
     );
   }
 
-  handle(request: RequestRecord, _signal: AbortSignal): Promise<ResponseRecord> {
+  handle(request: RequestRecord, _deadline: Deadline): Promise<ResponseRecord> {
     if (this.#ending || !this.#child) return Promise.reject(new Error('instance is not running'));
     return new Promise((resolve, reject) => {
       const headers: string[] = [];

@@ -513,7 +513,7 @@ class SchedulerImpl implements Scheduler {
     });
     let handled: Promise<ResponseRecord>;
     try {
-      handled = instance.driver.handle(job.request, deadline.signal);
+      handled = instance.driver.handle(job.request, deadline);
     } catch (error) {
       handled = Promise.reject(error);
     }
@@ -719,7 +719,7 @@ class SchedulerImpl implements Scheduler {
               headers: [['host', 'localhost']],
               body: new Uint8Array(),
             },
-            deadline.signal,
+            deadline,
           )
           .then(
             (response) => resolve(response.status),

@@ -15,20 +15,31 @@ const boot = workerData as WorkerBoot;
 
 const namespace: unknown = await import(boot.moduleUrl);
 const fetch = toFetch(namespace, boot.moduleUrl);
-const controllers = new Map<number, AbortController>();
+/** Per request: its controller once the app read `request.signal`, and whether it was aborted. */
+const requests = new Map<number, { controller?: AbortController; reason?: Error }>();
 const heap = () => getHeapStatistics().used_heap_size;
 const send = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 port.on('message', (message: ToWorker) => {
   if (message.t === 'abort') {
-    controllers.get(message.id)?.abort(new DeadlineExceededError());
+    const entry = requests.get(message.id);
+    if (!entry) return;
+    entry.reason = new DeadlineExceededError();
+    entry.controller?.abort(entry.reason);
     return;
   }
-  const controller = new AbortController();
-  controllers.set(message.id, controller);
-  runFetch(fetch, message, controller.signal).then(
+  const entry: { controller?: AbortController; reason?: Error } = {};
+  requests.set(message.id, entry);
+  const signal = () => {
+    if (!entry.controller) {
+      entry.controller = new AbortController();
+      if (entry.reason) entry.controller.abort(entry.reason);
+    }
+    return entry.controller.signal;
+  };
+  runFetch(fetch, message, signal).then(
     (response) => {
-      controllers.delete(message.id);
+      requests.delete(message.id);
       const body = response.body;
       const transferable = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
       send(
@@ -37,7 +48,7 @@ port.on('message', (message: ToWorker) => {
       );
     },
     (error: unknown) => {
-      controllers.delete(message.id);
+      requests.delete(message.id);
       const e = error instanceof Error ? error : new Error(String(error));
       send({
         t: 'fail',

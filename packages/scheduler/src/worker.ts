@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { type Deadline, whenDeadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { forwardLines } from './lines.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
@@ -9,8 +10,6 @@ import type { RequestRecord, ResponseRecord } from './types.js';
 interface Pending {
   resolve(response: ResponseRecord): void;
   reject(error: Error): void;
-  signal: AbortSignal;
-  onAbort: () => void;
 }
 
 /**
@@ -81,7 +80,6 @@ export class WorkerDriver implements Driver {
         const pending = this.#pending.get(message.id);
         if (!pending) return;
         this.#pending.delete(message.id);
-        pending.signal.removeEventListener('abort', pending.onAbort);
         this.#heap = message.heap;
         if (message.t === 'res') {
           pending.resolve({ status: message.status, headers: message.headers, body: message.body });
@@ -98,9 +96,6 @@ export class WorkerDriver implements Driver {
       worker.on('exit', (code) => {
         const error =
           lastError instanceof Error ? lastError : new Error(`the worker exited with code ${code}`);
-        for (const pending of this.#pending.values()) {
-          pending.signal.removeEventListener('abort', pending.onAbort);
-        }
         this.#pending.clear();
         if (!ready) {
           reject(error);
@@ -111,13 +106,12 @@ export class WorkerDriver implements Driver {
     });
   }
 
-  handle(request: RequestRecord, signal: AbortSignal): Promise<ResponseRecord> {
+  handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord> {
     const worker = this.#worker;
     if (!worker || this.#ending) return Promise.reject(new Error('instance is not running'));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const onAbort = () => worker.postMessage({ t: 'abort', id } satisfies ToWorker);
-      this.#pending.set(id, { resolve, reject, signal, onAbort });
+      this.#pending.set(id, { resolve, reject });
       const message: ToWorker = {
         t: 'req',
         id,
@@ -127,8 +121,9 @@ export class WorkerDriver implements Driver {
         body: request.body,
       };
       worker.postMessage(message);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
+      whenDeadline(deadline, () => {
+        if (this.#pending.has(id)) worker.postMessage({ t: 'abort', id } satisfies ToWorker);
+      });
     });
   }
 

@@ -1,0 +1,180 @@
+/**
+ * @gaekit/scheduler: throughput of each instance kind against raw node:http serving the same
+ * app, in the same run. Every server runs in its own process (this file doubles as the
+ * front's script with `--front`), and autocannon drives them from the bench process:
+ *
+ * - raw:     `node server.mjs` (a bare node:http app) measured directly;
+ * - process: a node:http front -> scheduler -> the same `node server.mjs` as a process instance;
+ * - worker:  a node:http front -> scheduler -> the same app as a fetch handler in a worker;
+ * - inline:  a node:http front -> scheduler -> the fetch handler in the front's own thread.
+ *
+ * One instance each (manual scaling, max_concurrent_requests 100), so the figures compare the
+ * cost of the scheduler and the instance transport, not the number of instances.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SuiteResult } from '../suite.js';
+
+const SERVER_APP = `import { createServer } from 'node:http';
+const server = createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end('hello world');
+});
+server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening ' + server.address().port));
+`;
+
+const HANDLER_APP = `export default {
+  fetch: () => new Response('hello world', { headers: { 'content-type': 'text/plain' } }),
+};
+`;
+
+type Target = 'raw' | 'process' | 'worker' | 'inline';
+
+/** Runs as the front when this file is started with `--front KIND APP_DIR`. */
+async function front(kind: 'process' | 'worker' | 'inline', appDir: string): Promise<void> {
+  const { createScheduler } = await import('@gaekit/scheduler');
+  const scheduler = createScheduler({
+    kind,
+    root: appDir,
+    module: join(appDir, 'handler.mjs'),
+    entrypoint: 'node server.mjs',
+    config: { manualScaling: { instances: 1 } },
+    maxConcurrentRequests: 100,
+    output: 'ignore',
+  });
+  await scheduler.start();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const headers: Array<[string, string]> = [];
+      const raw = req.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2)
+        headers.push([raw[i] as string, raw[i + 1] as string]);
+      void scheduler
+        .dispatch({
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          headers,
+          body: chunks.length ? Buffer.concat(chunks) : new Uint8Array(),
+        })
+        .then(({ response }) => {
+          const flat: string[] = [];
+          for (const [name, value] of response.headers) flat.push(name, value);
+          res.writeHead(response.status, flat);
+          res.end(response.body);
+        });
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    console.log(`listening ${typeof address === 'object' && address ? address.port : 0}`);
+  });
+  process.on('SIGTERM', () => {
+    server.close();
+    void scheduler.close().then(() => process.exit(0));
+  });
+}
+
+const frontIndex = process.argv.indexOf('--front');
+if (frontIndex !== -1) {
+  await front(
+    process.argv[frontIndex + 1] as 'process' | 'worker' | 'inline',
+    process.argv[frontIndex + 2] as string,
+  );
+}
+
+/** Starts a server process and resolves with it and its port once it prints `listening PORT`. */
+function startServer(
+  target: Target,
+  appDir: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  const self = fileURLToPath(import.meta.url);
+  const child =
+    target === 'raw'
+      ? spawn(process.execPath, ['server.mjs'], {
+          cwd: appDir,
+          env: { ...process.env, PORT: '0' },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
+      : spawn(process.execPath, ['--import', 'tsx', self, '--front', target, appDir], {
+          // tsx and @gaekit/scheduler resolve from the bench package.
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      out += chunk;
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`${target} server exited with ${code}`)));
+  });
+}
+
+interface Measured {
+  target: Target;
+  requestsPerSecond: number;
+  latencyP99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function measure(target: Target, appDir: string, seconds: number): Promise<Measured> {
+  const { default: autocannon } = await import('autocannon');
+  const { child, port } = await startServer(target, appDir);
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    await autocannon({ url, connections: 32, duration: Math.max(1, Math.round(seconds / 4)) });
+    const result = await autocannon({ url, connections: 32, duration: seconds });
+    return {
+      target,
+      requestsPerSecond: Math.round(result.requests.average),
+      latencyP99Ms: result.latency.p99,
+      errors: result.errors,
+      non2xx: result.non2xx,
+    };
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The suite: req/s of each kind and its ratio to raw node:http measured in the same run. */
+export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
+  const appDir = mkdtempSync(join(tmpdir(), 'gaekit-bench-scheduler-'));
+  writeFileSync(join(appDir, 'server.mjs'), SERVER_APP);
+  writeFileSync(join(appDir, 'handler.mjs'), HANDLER_APP);
+  writeFileSync(join(appDir, 'package.json'), '{ "type": "module", "private": true }\n');
+  const seconds = smoke ? 1 : 10;
+  const targets: Target[] = ['raw', 'process', 'worker', 'inline'];
+  const results: Measured[] = [];
+  try {
+    for (const target of targets) results.push(await measure(target, appDir, seconds));
+  } finally {
+    rmSync(appDir, { recursive: true, force: true });
+  }
+  const raw = results[0]?.requestsPerSecond ?? 1;
+  const targetsFor: Partial<Record<Target, string>> = { process: '>= 0.5x', worker: '>= 0.6x' };
+  const rows = results.map(
+    (r) =>
+      `| ${r.target === 'raw' ? 'raw node:http (baseline)' : `${r.target} instance`} | ${r.requestsPerSecond} | ${(r.requestsPerSecond / raw).toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.latencyP99Ms} | ${r.errors + r.non2xx} |`,
+  );
+  const markdown = [
+    `autocannon, 32 connections, ${seconds} s per target after a warm-up; one instance (manual scaling, max_concurrent_requests 100); "hello world" text.`,
+    '',
+    '| target | req/s | ratio to raw | target ratio | p99 ms | errors |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+  return { title: '@gaekit/scheduler: instance kinds vs raw node:http', markdown, data: results };
+}
