@@ -58,6 +58,14 @@ export interface EnvironmentOptions {
   version?: string;
   /** `GAE_DEPLOYMENT_ID`. @default a number taken from the scheduler's start time */
   deploymentId?: string;
+  /**
+   * Also set the first-generation names `AUTH_DOMAIN`, `CURRENT_MODULE_ID`,
+   * `CURRENT_VERSION_ID` (`VERSION.1`, as the development server), `INSTANCE_ID` and
+   * `SERVER_SOFTWARE`. @default true
+   */
+  legacyVariables?: boolean;
+  /** `SERVER_SOFTWARE`: `Development/X.Y` on a development server. @default "Development/2.0" */
+  serverSoftware?: string;
 }
 
 /** Options of {@link createScheduler}. */
@@ -596,6 +604,16 @@ class SchedulerImpl implements Scheduler {
         GAE_SERVICE: config.service ?? 'default',
         GAE_VERSION: config.version ?? env.version ?? 'dev',
         GOOGLE_CLOUD_PROJECT: project,
+        ...(env.legacyVariables === false
+          ? {}
+          : {
+              // First-generation names many apps still read, e.g. SERVER_SOFTWARE to detect dev.
+              AUTH_DOMAIN: 'gmail.com',
+              CURRENT_MODULE_ID: config.service ?? 'default',
+              CURRENT_VERSION_ID: `${config.version ?? env.version ?? 'dev'}.1`,
+              INSTANCE_ID: id,
+              SERVER_SOFTWARE: env.serverSoftware ?? 'Development/2.0',
+            }),
       },
       memoryLimitMb: this.#memoryLimitMb,
       enforceMemory: this.#enforceMemory,

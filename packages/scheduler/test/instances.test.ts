@@ -114,12 +114,30 @@ describe('the environment of an instance', () => {
       GOOGLE_CLOUD_PROJECT: 'my-project',
       NODE_ENV: 'production',
       GREETING: 'hi',
+      AUTH_DOMAIN: 'gmail.com',
+      CURRENT_MODULE_ID: 'api',
+      CURRENT_VERSION_ID: 'v7.1',
+      INSTANCE_ID: result.instanceId,
+      SERVER_SOFTWARE: 'Development/2.0',
     });
     expect(env.GAE_DEPLOYMENT_ID).toMatch(/^\d+$/);
     if (_kind === 'process') {
       expect(Number(env.PORT)).toBeGreaterThan(0);
       expect(env.NODE_OPTIONS).toBe('--max-old-space-size=768');
     }
+  });
+
+  it('leaves the first-generation names out with legacyVariables: false', async () => {
+    const { scheduler } = quietScheduler({
+      kind: 'worker',
+      module: fixture('app.mjs'),
+      config,
+      environment: { legacyVariables: false },
+    });
+    const env = JSON.parse((await request(scheduler, '/env')).text) as Record<string, string>;
+    expect(env.SERVER_SOFTWARE).toBeUndefined();
+    expect(env.INSTANCE_ID).toBeUndefined();
+    expect(env.GAE_SERVICE).toBe('api');
   });
 });
 
