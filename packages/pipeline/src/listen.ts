@@ -1,0 +1,163 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createSecureServer,
+  createServer as createH2Server,
+  type Http2SecureServer,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  applyServerLimits,
+  type RequestLimitOptions,
+  type ResponseLimitOptions,
+  readNodeRequest,
+  sendNodeResponse,
+} from '@gaekit/limits';
+import type { RequestRecord, ResponseRecord } from '@gaekit/scheduler';
+import type { ConnectionInfo } from './pipeline.js';
+
+/** Options of `pipeline.listen()`. */
+export interface ListenOptions {
+  /** Port; `0` picks a free one. @default 8080 */
+  port?: number;
+  /** Address to bind. @default "127.0.0.1" */
+  host?: string;
+  /**
+   * Accept HTTP/2 as well: cleartext h2c (prior knowledge) without `key`/`cert`, TLS with
+   * ALPN (`h2` and `http/1.1`) with them. The app always sees HTTP/1.1 semantics.
+   * @default false
+   */
+  http2?: boolean;
+  /** PEM private key: serve HTTPS (the app sees `X-Forwarded-Proto: https`). */
+  key?: string | Buffer;
+  /** PEM certificate, with `key`. */
+  cert?: string | Buffer;
+}
+
+/** A running server of the pipeline. */
+export interface PipelineServer {
+  /** `http://127.0.0.1:PORT` (or `https://`). */
+  readonly url: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** The node server. */
+  readonly server: Server | Http2Server | Http2SecureServer;
+  /** Stops accepting connections, answers what is in flight, closes idle connections. */
+  close(): Promise<void>;
+}
+
+interface Handles {
+  handle(request: RequestRecord, connection?: ConnectionInfo): Promise<ResponseRecord>;
+}
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** HTTP/2 forbids connection-specific fields; the rest become a header object. */
+const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'content-length']);
+
+function sendH2(res: Http2ServerResponse, response: ResponseRecord): void {
+  if (res.headersSent || res.writableEnded) return;
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of response.headers) {
+    const lower = name.toLowerCase();
+    if (H2_FORBIDDEN.has(lower)) continue;
+    const existing = headers[lower];
+    if (existing === undefined) headers[lower] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[lower] = lower === 'set-cookie' ? [existing, value] : `${existing}, ${value}`;
+  }
+  const noBody = response.status < 200 || response.status === 204 || response.status === 304;
+  if (!noBody) headers['content-length'] = String(response.body.byteLength);
+  res.writeHead(response.status, headers);
+  res.end(noBody ? undefined : response.body);
+}
+
+/** Serves `pipeline.handle` over node:http or node:http2. */
+export async function serve(
+  pipeline: Handles,
+  options: ListenOptions & { limits?: RequestLimitOptions & ResponseLimitOptions; server: string },
+): Promise<PipelineServer> {
+  const tls = options.key !== undefined && options.cert !== undefined;
+  const limits = options.limits ?? {};
+  const listener = (req: AnyRequest, res: AnyResponse) => {
+    const h2 = req.httpVersionMajor === 2;
+    const send = (response: ResponseRecord) => {
+      if (h2) sendH2(res as Http2ServerResponse, response);
+      else sendNodeResponse(res as ServerResponse, response);
+    };
+    readNodeRequest(req as IncomingMessage, limits).then(
+      async (read) => {
+        if (!read.ok) {
+          send({ ...read.rejection, headers: [...read.rejection.headers, ['Server', options.server]] });
+          return;
+        }
+        const record = read.request;
+        if (h2) {
+          const authority = (req as Http2ServerRequest).authority;
+          record.headers = record.headers.filter(([name]) => !name.startsWith(':'));
+          if (authority && !record.headers.some(([n]) => n.toLowerCase() === 'host')) {
+            record.headers.unshift(['host', authority]);
+          }
+        }
+        const socket = req.socket as Socket;
+        const response = await pipeline.handle(record, {
+          remoteAddress: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+          https: tls,
+          protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+        });
+        send(response);
+      },
+      (error: unknown) => {
+        send({
+          status: 500,
+          headers: [['Content-Type', 'text/plain'], ['Server', options.server]],
+          body: new TextEncoder().encode(`${String(error)}\n`),
+        });
+      },
+    );
+  };
+  let server: Server | Http2Server | Http2SecureServer;
+  if (options.http2) {
+    server = tls
+      ? createSecureServer({ key: options.key, cert: options.cert, allowHTTP1: true }, listener)
+      : createH2Server({}, listener);
+  } else if (tls) {
+    const { createServer: createHttpsServer } = await import('node:https');
+    server = createHttpsServer({ key: options.key, cert: options.cert }, listener) as unknown as Server;
+    applyServerLimits(server, limits);
+  } else {
+    server = createServer(listener);
+    applyServerLimits(server, limits);
+  }
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ('closeIdleConnections' in server) (server as Server).closeIdleConnections();
+        // Connections that stay open past a short drain are ended so close() finishes.
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 2000).unref();
+      }),
+  };
+}
