@@ -31,6 +31,18 @@ describe('dev format', () => {
     );
   });
 
+  it('says when the front-end cache answered, and when a static handler did', () => {
+    const out = collector();
+    const logging = createLogging({ sinks: [devSink({ write: out.write, colors: false })] });
+    const hit = logging.startRequest({ method: 'GET', url: '/logo.png' });
+    hit.end({ status: 200, responseSize: 10, cacheHit: true, urlMapEntry: '/static' });
+    const file = logging.startRequest({ method: 'GET', url: '/app.css' });
+    file.end({ status: 200, responseSize: 10, urlMapEntry: '/static' });
+    expect(out.lines()[0]).toContain(' cache hit ');
+    expect(out.lines()[1]).toContain(' static ');
+    expect(out.lines()[1]).not.toContain('cache hit');
+  });
+
   it('prints lines outside requests at once, and late lines with their request', () => {
     const out = collector();
     const logging = createLogging({ sinks: [devSink({ write: out.write, colors: false })] });

@@ -96,7 +96,10 @@ export function devSink(options: DevSinkOptions = {}): LogSink {
     },
     request(entry: RequestLogEntry): void {
       let text = `${colors.dim(clock(entry.startTime))} ${colors.bold(entry.method)} ${entry.resource} ${statusPaint(entry.status)(String(entry.status))} ${formatBytes(entry.responseSize)} ${formatMs(entry.latency)}`;
-      if (entry.instanceId) text += ` ${colors.dim(`instance=${entry.instanceId}`)}`;
+      if (entry.cacheHit) text += ` ${colors.magenta('cache hit')}`;
+      else if (entry.urlMapEntry !== undefined || entry.instanceId) {
+        text += ` ${colors.dim(entry.instanceId ? `instance=${entry.instanceId}` : 'static')}`;
+      }
       text += ` ${colors.dim(entry.requestId)}\n`;
       if (showLines) for (const line of entry.lines) text += lineText(line, '    ');
       write(text);
