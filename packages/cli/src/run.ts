@@ -1,5 +1,6 @@
 import { cac } from 'cac';
 import { buildCommand } from './commands/build.js';
+import { devCommand } from './commands/dev.js';
 import { importCommand } from './commands/import.js';
 import { validateCommand } from './commands/validate.js';
 import { type CliIo, colors, ExitCode, processIo } from './output.js';
@@ -39,6 +40,66 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         io,
       );
     });
+
+  cli
+    .command('dev [dir]', "Run the app behind App Engine's front end on 127.0.0.1:8080, reloading on changes")
+    .option('--port <port>', 'Port to listen on', { default: 8080 })
+    .option('--host <host>', 'Address to bind', { default: '127.0.0.1' })
+    .option('--instances <kind>', 'process (the app\'s entrypoint), worker or inline (a fetch-handler --module)')
+    .option('--module <file>', 'Module whose default export is a fetch handler (worker/inline instances)')
+    .option('--no-cache', 'Turn the front-end cache off')
+    .option('--debug-headers', 'Add X-Gaekit-Handler/-Instance/-Cache/-Request-Id response headers')
+    .option('--http2', 'Also accept HTTP/2 (h2c)')
+    .option('--no-watch', 'Do not reload when files change')
+    .option('--json-logs', 'Write request logs as Cloud Logging JSON')
+    .option('--mode <mode>', 'Mode passed to a config function: development or production', {
+      default: 'development',
+    })
+    .example('gae dev')
+    .example('gae dev --port 3000 --debug-headers')
+    .example('gae dev --instances worker --module src/app.js')
+    .action(
+      (
+        dir: string | undefined,
+        options: {
+          port: number | string;
+          host: string;
+          instances?: string;
+          module?: string;
+          cache: boolean;
+          debugHeaders?: boolean;
+          http2?: boolean;
+          watch: boolean;
+          jsonLogs?: boolean;
+          mode?: string;
+        },
+      ) => {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          throw Object.assign(new Error(`--port must be a port number, got ${JSON.stringify(options.port)}`), { name: 'CACError' });
+        }
+        const instances = options.instances;
+        if (instances !== undefined && instances !== 'process' && instances !== 'worker' && instances !== 'inline') {
+          throw Object.assign(new Error(`--instances must be process, worker or inline, got ${JSON.stringify(instances)}`), { name: 'CACError' });
+        }
+        pending = devCommand(
+          dir,
+          {
+            port,
+            host: options.host,
+            mode: mode(options.mode) ?? 'development',
+            instances,
+            module: options.module,
+            cache: options.cache !== false,
+            debugHeaders: Boolean(options.debugHeaders),
+            http2: Boolean(options.http2),
+            watch: options.watch !== false,
+            jsonLogs: Boolean(options.jsonLogs),
+          },
+          io,
+        );
+      },
+    );
 
   cli
     .command('build [dir]', 'Compile app.config.ts to app.yaml')
