@@ -30,6 +30,7 @@ export default defineApp(({ mode }) => ({
       staticFiles: 'public/images/\\1.\\2',
       upload: 'public/images/.*\\.(png|svg)',
     },
-    { url: '/.*', script: 'auto', secure: 'always' },
+    { url: '/account/.*', script: 'auto', secure: 'always' },
+    { url: '/.*', script: 'auto' },
   ],
 }));
