@@ -3,7 +3,13 @@
  * runs a request through every stage in-process; `listen()` serves the same over HTTP.
  */
 export { type AuthSource, devCookieAuth, LOGIN_COOKIE, userIdFor } from './auth.js';
-export type { ListenOptions, PipelineServer } from './listen.js';
+export {
+  type ListenOptions,
+  type PipelineServer,
+  type RequestHandlerTarget,
+  type ServeOptions,
+  servePipeline,
+} from './listen.js';
 export type { PipelineOptions, ServiceOptions } from './options.js';
 export {
   type ConnectionInfo,
@@ -12,3 +18,4 @@ export {
   type ServiceInfo,
 } from './pipeline.js';
 export { type GeoHeaders, UNKNOWN_LOCATION } from './request-headers.js';
+export { ELEMENT_EMULATION, type Emulation } from './coverage.js';

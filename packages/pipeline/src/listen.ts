@@ -48,8 +48,17 @@ export interface PipelineServer {
   close(): Promise<void>;
 }
 
-interface Handles {
+/** Anything that answers buffered requests: a `Pipeline`, or a wrapper that swaps pipelines on reload. */
+export interface RequestHandlerTarget {
   handle(request: RequestRecord, connection?: ConnectionInfo): Promise<ResponseRecord>;
+}
+
+/** Options of {@link servePipeline}. */
+export interface ServeOptions extends ListenOptions {
+  /** Request limits applied while reading (App Engine's by default). */
+  limits?: RequestLimitOptions & ResponseLimitOptions;
+  /** The `Server` header of answers the server gives itself. @default "Google Frontend" */
+  server?: string;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -75,11 +84,15 @@ function sendH2(res: Http2ServerResponse, response: ResponseRecord): void {
   res.end(noBody ? undefined : response.body);
 }
 
-/** Serves `pipeline.handle` over node:http or node:http2. */
-export async function serve(
-  pipeline: Handles,
-  options: ListenOptions & { limits?: RequestLimitOptions & ResponseLimitOptions; server: string },
+/**
+ * Serves `target.handle` over node:http, HTTPS or HTTP/2. `pipeline.listen()` uses it; `gae dev`
+ * uses it with a target that swaps in a new pipeline when the app changes, so the port stays.
+ */
+export async function servePipeline(
+  target: RequestHandlerTarget,
+  options: ServeOptions = {},
 ): Promise<PipelineServer> {
+  const serverName = options.server ?? 'Google Frontend';
   const tls = options.key !== undefined && options.cert !== undefined;
   const limits = options.limits ?? {};
   const listener = (req: AnyRequest, res: AnyResponse) => {
@@ -91,7 +104,7 @@ export async function serve(
     readNodeRequest(req as IncomingMessage, limits).then(
       async (read) => {
         if (!read.ok) {
-          send({ ...read.rejection, headers: [...read.rejection.headers, ['Server', options.server]] });
+          send({ ...read.rejection, headers: [...read.rejection.headers, ['Server', serverName]] });
           return;
         }
         const record = read.request;
@@ -103,7 +116,7 @@ export async function serve(
           }
         }
         const socket = req.socket as Socket;
-        const response = await pipeline.handle(record, {
+        const response = await target.handle(record, {
           remoteAddress: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
           https: tls,
           protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
@@ -113,7 +126,7 @@ export async function serve(
       (error: unknown) => {
         send({
           status: 500,
-          headers: [['Content-Type', 'text/plain'], ['Server', options.server]],
+          headers: [['Content-Type', 'text/plain'], ['Server', serverName]],
           body: new TextEncoder().encode(`${String(error)}\n`),
         });
       },

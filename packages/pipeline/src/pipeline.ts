@@ -16,7 +16,8 @@ import type {
   SchedulerEvent,
 } from '@gaekit/scheduler';
 import { devCookieAuth, handleLoginPage, userHeaders } from './auth.js';
-import { type ListenOptions, type PipelineServer, serve } from './listen.js';
+import { emulationWarnings } from './coverage.js';
+import { type ListenOptions, type PipelineServer, servePipeline } from './listen.js';
 import type { PipelineOptions, ServiceOptions } from './options.js';
 import { notFoundPage, redirectResponse, unauthorizedPage } from './pages.js';
 import {
@@ -111,6 +112,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const server = options.server ?? 'Google Frontend';
   const warn = options.onWarning ?? ((message: string) => process.stderr.write(`gaekit: ${message}\n`));
   const auth = options.auth ?? devCookieAuth;
+  const warned = new Set<string>();
+  const warnOnce = (message: string) => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    warn(message);
+  };
   const logs = createLogBuffer({ capacity: options.logCapacity ?? 1000 });
   const logging = createLogging({ sinks: [logs, ...(options.logSinks ?? [])], appId: project });
   const cache =
@@ -162,6 +169,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       dispatch: options.dispatch,
       appDomain,
     };
+    for (const s of services.values()) {
+      for (const message of emulationWarnings(s.config, s.name)) warnOnce(message);
+    }
     await Promise.all([...services.values()].map((s) => s.scheduler.start()));
     return { services, table };
   })();
@@ -350,7 +360,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     },
     async listen(listenOptions = {}) {
       await runtime;
-      const started = await serve(pipeline, { ...listenOptions, limits: options.limits, server });
+      const started = await servePipeline(pipeline, { ...listenOptions, limits: options.limits, server });
       servers.add(started);
       return started;
     },

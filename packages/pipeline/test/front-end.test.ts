@@ -4,7 +4,8 @@ import { createPipeline, type Pipeline, type PipelineServer } from '../src/index
 import { BROWSER, fixtureApp, inProcess, overSocket, type Send } from './helpers.js';
 
 const config = {
-  runtime: 'nodejs22',
+  // login needs the Users service: a second-generation runtime that has bundled services.
+  runtime: 'python312',
   appEngineApis: true,
   handlers: [
     { url: '/static', staticDir: 'public' },
