@@ -1,0 +1,273 @@
+import { gzip, gzipSync } from 'node:zlib';
+import mimeDb from 'mime-db';
+import { parseCacheControl } from './cache-control.js';
+import { getHeader, getList, hasHeader, setHeader, splitList } from './headers.js';
+import type { EdgeRequest, ResponseRecordLike } from './records.js';
+
+/**
+ * Which clients the front end trusts with gzip, judged from `User-Agent` (spec §7.1, §7.2;
+ * Google's list is not public):
+ *
+ * - `'browsers'`: a `User-Agent` that contains `gzip` (what Google's API docs tell non-browser
+ *   clients to do) or looks like a browser (`Mozilla/…`, `Opera/…`), except Netscape
+ *   4.06–4.08 and Internet Explorer up to 5, the clients known to mishandle gzip. Command-line
+ *   tools and HTTP libraries with their own `User-Agent` (curl, okhttp, python-requests) get
+ *   uncompressed responses, as reported against App Engine.
+ * - `'any'`: every client that accepts gzip, with or without a `User-Agent`.
+ * - a function: your own rule; it gets the `User-Agent` (or `undefined`).
+ */
+export type TrustedUserAgents = 'browsers' | 'any' | ((userAgent: string | undefined) => boolean);
+
+/** Options of {@link shouldCompress} and {@link compressResponse}. */
+export interface CompressOptions {
+  /**
+   * Which `User-Agent`s get gzip (see {@link TrustedUserAgents}). A client that sends both
+   * `Accept-Encoding: gzip` and `User-Agent: gzip` always does.
+   * @default 'browsers'
+   */
+  userAgents?: TrustedUserAgents;
+  /**
+   * Whether a media type (lower case, no parameters) is compressed. The default takes every
+   * type mime-db marks `compressible`, plus `text/*`, `*+json` and `*+xml`, except
+   * `application/octet-stream` (unknown bytes, usually already compressed).
+   */
+  compressible?: (mediaType: string) => boolean;
+  /**
+   * Smallest body that is compressed, in bytes. App Engine documents none.
+   * @default 1
+   */
+  minBytes?: number;
+  /**
+   * zlib level, 1 (fastest) to 9 (smallest). 6 was chosen by measurement: see the README.
+   * @default 6
+   */
+  level?: number;
+  /**
+   * Add `Vary: Accept-Encoding` to compressed responses. App Engine does not, which is why
+   * its cache can hand gzip to a client that did not ask for it; turn this on when another
+   * cache sits in front.
+   * @default false
+   */
+  vary?: boolean;
+}
+
+/** What {@link shouldCompress} decided, with the reason when not. */
+export type CompressDecision = { compress: true } | { compress: false; reason: string };
+
+/** The default level: see the README for the measurement. */
+const DEFAULT_LEVEL = 6;
+
+/** Bodies at or below this size are compressed synchronously: cheaper than a thread hop. */
+const SYNC_LIMIT = 8 * 1024;
+
+/** The text types spec §7.1 names, beyond what mime-db marks compressible. */
+function specTextType(mediaType: string): boolean {
+  return (
+    mediaType.startsWith('text/') ||
+    mediaType.endsWith('+json') ||
+    mediaType.endsWith('+xml') ||
+    mediaType === 'application/javascript' ||
+    mediaType === 'application/json' ||
+    mediaType === 'application/xml'
+  );
+}
+
+const compressibleCache = new Map<string, boolean>();
+
+/**
+ * The default compressible rule: mime-db's `compressible` flag, or a text type of spec §7.1;
+ * never `application/octet-stream`.
+ */
+export function isCompressibleType(mediaType: string): boolean {
+  const known = compressibleCache.get(mediaType);
+  if (known !== undefined) return known;
+  const entry = (mimeDb as Record<string, { compressible?: boolean } | undefined>)[mediaType];
+  const result =
+    mediaType !== 'application/octet-stream' &&
+    entry?.compressible !== false &&
+    (entry?.compressible === true || specTextType(mediaType));
+  if (compressibleCache.size < 1000) compressibleCache.set(mediaType, result);
+  return result;
+}
+
+/** Browsers (and what claims to be one), minus the old ones known to mishandle gzip. */
+function trustedBrowser(userAgent: string): boolean {
+  if (/gzip/i.test(userAgent)) return true;
+  if (!/^(Mozilla|Opera)\//.test(userAgent)) return false;
+  // Netscape 4.06–4.08 and MSIE 1–5: the classic "broken gzip" list (Apache mod_deflate docs).
+  if (/^Mozilla\/4\.0[678]/.test(userAgent) && !/MSIE/.test(userAgent)) return false;
+  if (/MSIE [1-5]\./.test(userAgent)) return false;
+  return true;
+}
+
+/**
+ * Whether `Accept-Encoding` accepts gzip: `gzip` (or `x-gzip`) with a q-value above 0, or
+ * else `*` with a q-value above 0. An explicit `gzip;q=0` refuses even when `*` would allow.
+ */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  let gzipQ: number | undefined;
+  let anyQ: number | undefined;
+  for (const item of splitList(acceptEncoding)) {
+    const [coding = '', ...params] = item.split(';');
+    const name = coding.trim().toLowerCase();
+    let q = 1;
+    for (const param of params) {
+      const match = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param);
+      if (match) q = Number(match[1]);
+    }
+    if (Number.isNaN(q)) q = 0;
+    if (name === 'gzip' || name === 'x-gzip') gzipQ = Math.max(gzipQ ?? 0, q);
+    else if (name === '*') anyQ = q;
+  }
+  if (gzipQ !== undefined) return gzipQ > 0;
+  return anyQ !== undefined && anyQ > 0;
+}
+
+function mediaTypeOf(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/**
+ * Decides, as App Engine's front end does (spec §7), whether a response is gzipped for this
+ * request. It is when the client accepts gzip and has a trusted `User-Agent` (or forces it
+ * with `Accept-Encoding: gzip` and `User-Agent: gzip`), the content type is text-like, and
+ * the response is not `HEAD`, 1xx/204/304, empty, already encoded or `no-transform`.
+ *
+ * @example
+ * shouldCompress(
+ *   { method: 'GET', url: 'https://app.example/', headers: [['accept-encoding', 'gzip']] },
+ *   { status: 200, headers: [['content-type', 'text/html']], body },
+ * ); // { compress: false, reason: 'User-Agent not trusted with gzip' }
+ */
+export function shouldCompress(
+  request: EdgeRequest,
+  response: ResponseRecordLike,
+  options: CompressOptions = {},
+): CompressDecision {
+  if (request.method.toUpperCase() === 'HEAD') return { compress: false, reason: 'HEAD request' };
+  const { status } = response;
+  if (status < 200 || status === 204 || status === 304) {
+    return { compress: false, reason: `status ${status} has no body` };
+  }
+  if (response.body.byteLength === 0) return { compress: false, reason: 'empty body' };
+  const encoding = getHeader(response.headers, 'content-encoding');
+  if (encoding !== undefined) {
+    return { compress: false, reason: `already encoded (Content-Encoding: ${encoding})` };
+  }
+  if (hasHeader(response.headers, 'content-range')) {
+    return { compress: false, reason: 'partial content (Content-Range)' };
+  }
+  const cacheControl = getList(response.headers, 'cache-control');
+  if (cacheControl !== undefined && parseCacheControl(cacheControl).has('no-transform')) {
+    return { compress: false, reason: 'Cache-Control: no-transform' };
+  }
+  const acceptEncoding = getList(request.headers, 'accept-encoding');
+  if (!acceptsGzip(acceptEncoding)) {
+    return { compress: false, reason: 'client does not accept gzip' };
+  }
+  const userAgent = getHeader(request.headers, 'user-agent');
+  const forced =
+    acceptEncoding?.trim().toLowerCase() === 'gzip' && userAgent?.trim().toLowerCase() === 'gzip';
+  if (!forced) {
+    const rule = options.userAgents ?? 'browsers';
+    const trusted =
+      rule === 'any'
+        ? true
+        : rule === 'browsers'
+          ? userAgent !== undefined && trustedBrowser(userAgent)
+          : rule(userAgent);
+    if (!trusted) return { compress: false, reason: 'User-Agent not trusted with gzip' };
+  }
+  const contentType = getHeader(response.headers, 'content-type');
+  if (contentType === undefined) return { compress: false, reason: 'no Content-Type' };
+  const mediaType = mediaTypeOf(contentType);
+  const compressible = options.compressible ?? isCompressibleType;
+  if (!compressible(mediaType)) {
+    return { compress: false, reason: `content type not compressible (${mediaType})` };
+  }
+  const minBytes = options.minBytes ?? 1;
+  if (response.body.byteLength < minBytes) {
+    return { compress: false, reason: `body under ${minBytes} bytes` };
+  }
+  return { compress: true };
+}
+
+/** Bodies static files hand out again and again; their gzip is kept (see `markShared`). */
+const sharedBodies = new WeakSet<Uint8Array>();
+const gzipped = new WeakMap<Uint8Array, Map<number, Promise<Uint8Array>>>();
+
+/**
+ * Marks a body that never changes and is served many times (a static file in memory), so its
+ * gzip is computed once per level and kept as long as the body is.
+ */
+export function markShared(body: Uint8Array): void {
+  sharedBodies.add(body);
+}
+
+function gzipNow(body: Uint8Array, level: number): Promise<Uint8Array> {
+  if (body.byteLength <= SYNC_LIMIT) {
+    try {
+      return Promise.resolve(new Uint8Array(gzipSync(body, { level })));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  // Large bodies go to the libuv thread pool: the event loop keeps serving meanwhile.
+  return new Promise((resolve, reject) => {
+    gzip(body, { level }, (error, result) =>
+      error
+        ? reject(error)
+        : resolve(new Uint8Array(result.buffer, result.byteOffset, result.byteLength)),
+    );
+  });
+}
+
+/** gzip of `body` at `level`, memoised for shared (static) bodies. */
+export function gzipBody(body: Uint8Array, level: number): Promise<Uint8Array> {
+  if (!sharedBodies.has(body)) return gzipNow(body, level);
+  let byLevel = gzipped.get(body);
+  if (!byLevel) {
+    byLevel = new Map();
+    gzipped.set(body, byLevel);
+  }
+  let result = byLevel.get(level);
+  if (!result) {
+    result = gzipNow(body, level);
+    byLevel.set(level, result);
+    result.catch(() => byLevel?.delete(level));
+  }
+  return result;
+}
+
+/**
+ * Gzips a response when {@link shouldCompress} says so. Returns the same record when not;
+ * otherwise a new record with the gzip body, `Content-Encoding: gzip`, `Content-Length`
+ * updated when present, a strong `ETag` made weak (the bytes differ from the identity
+ * representation), and `Vary: Accept-Encoding` only with `vary: true`. Bodies over 8 KB are
+ * compressed on the thread pool, so the event loop never waits for them.
+ */
+export async function compressResponse(
+  request: EdgeRequest,
+  response: ResponseRecordLike,
+  options: CompressOptions = {},
+): Promise<ResponseRecordLike> {
+  if (!shouldCompress(request, response, options).compress) return response;
+  const level = options.level ?? DEFAULT_LEVEL;
+  const body = await gzipBody(response.body, level);
+  const headers = response.headers.map(([name, value]): [string, string] => [name, value]);
+  headers.push(['Content-Encoding', 'gzip']);
+  if (hasHeader(headers, 'content-length'))
+    setHeader(headers, 'Content-Length', String(body.byteLength));
+  const etag = getHeader(headers, 'etag');
+  if (etag?.startsWith('"')) setHeader(headers, 'ETag', `W/${etag}`);
+  if (options.vary) addVary(headers, 'Accept-Encoding');
+  return { status: response.status, headers, body };
+}
+
+/** Adds a name to `Vary` unless it (or `*`) is already listed. */
+function addVary(headers: [string, string][], name: string): void {
+  const current = getList(headers, 'vary');
+  const listed = splitList(current).map((item) => item.toLowerCase());
+  if (listed.includes(name.toLowerCase()) || listed.includes('*')) return;
+  setHeader(headers, 'Vary', current === undefined ? name : `${current}, ${name}`);
+}

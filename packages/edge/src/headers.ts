@@ -1,0 +1,67 @@
+import type { HeaderPairs } from './records.js';
+
+/** The first value of a header (case-insensitive name), or `undefined`. */
+export function getHeader(headers: HeaderPairs, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+/** Every value of a header joined with `, ` (how a list header is read), or `undefined`. */
+export function getList(headers: HeaderPairs, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  let joined: string | undefined;
+  for (const [key, value] of headers) {
+    if (key.toLowerCase() !== lower) continue;
+    joined = joined === undefined ? value : `${joined}, ${value}`;
+  }
+  return joined;
+}
+
+/** Whether a header is present (case-insensitive). */
+export function hasHeader(headers: HeaderPairs, name: string): boolean {
+  const lower = name.toLowerCase();
+  for (const [key] of headers) if (key.toLowerCase() === lower) return true;
+  return false;
+}
+
+/**
+ * Sets a header in place: the first field of that name gets the value (keeping its position
+ * and spelling), later ones are removed; appended when absent.
+ */
+export function setHeader(headers: HeaderPairs, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  let found = false;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i] as [string, string];
+    if (pair[0].toLowerCase() !== lower) continue;
+    if (found) {
+      headers.splice(i, 1);
+      i--;
+    } else {
+      headers[i] = [pair[0], value];
+      found = true;
+    }
+  }
+  if (!found) headers.push([name, value]);
+}
+
+/** A copy without the fields of the given (lower-case) names. */
+export function withoutHeaders(headers: HeaderPairs, lowerNames: ReadonlySet<string>): HeaderPairs {
+  const kept: HeaderPairs = [];
+  for (const [name, value] of headers) {
+    if (!lowerNames.has(name.toLowerCase())) kept.push([name, value]);
+  }
+  return kept;
+}
+
+/** Splits a list header (`a, b;q=1, c`) into trimmed, non-empty items. */
+export function splitList(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const items: string[] = [];
+  for (const part of value.split(',')) {
+    const item = part.trim();
+    if (item !== '') items.push(item);
+  }
+  return items;
+}
