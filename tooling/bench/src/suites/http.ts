@@ -349,8 +349,8 @@ function fmt(value: number, digits = 0): string {
 export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   if (hasTaskset)
     execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-  const seconds = smoke ? 1 : 10;
-  const warmup = smoke ? 0.5 : 2;
+  const seconds = smoke ? 0.5 : 10;
+  const warmup = smoke ? 0.2 : 2;
   const root = mkdtempSync(join(tmpdir(), 'gaekit-bench-http-'));
   mkdirSync(join(root, 'static'));
   writeFileSync(join(root, 'static', 'file.bin'), (await bodies()).STATIC_BYTES);
