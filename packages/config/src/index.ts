@@ -42,6 +42,15 @@ export {
   runtimeGeneration,
 } from './runtime.js';
 export {
+  type IntervalSchedule,
+  nextRuns,
+  parseSchedule,
+  SCHEDULE_ALLOWED,
+  type Schedule,
+  type SpecificSchedule,
+  type TimeOfDay,
+} from './schedule.js';
+export {
   type AppConfig,
   type AutomaticScaling,
   appSchema,
