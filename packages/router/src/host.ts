@@ -99,32 +99,37 @@ function withPositions(parsed: ParsedHost): ParsedHost {
 export function parseHost(host: string, options: ParseHostOptions): ParsedHost {
   const { hostname, port } = splitHostPort(host);
   const appDomain = splitHostPort(options.appDomain).hostname;
-  const base = { hostname, port };
-  if (hostname === appDomain) return { ...base, form: formOf(appDomain), names: [] };
+  if (hostname === appDomain)
+    return withDomain({ hostname, port, form: formOf(appDomain), names: [] });
   for (const separator of ['.', '-dot-']) {
     if (hostname.endsWith(separator + appDomain)) {
       const prefix = hostname.slice(0, hostname.length - appDomain.length - separator.length);
-      return withPositions({ ...base, form: formOf(appDomain), names: splitNames(prefix) });
+      return withDomain({ hostname, port, form: formOf(appDomain), names: splitNames(prefix) });
     }
   }
-  if (hostname.endsWith(APPSPOT)) {
-    let labels = hostname.slice(0, -APPSPOT.length).split('.');
-    let region: string | undefined;
-    if (labels.length >= 3 && labels[labels.length - 1] === 'r') {
-      region = labels[labels.length - 2];
-      labels = labels.slice(0, -2);
-    }
-    const names = labels.flatMap((label) => label.split('-dot-'));
-    const project = names.pop();
-    const parsed: ParsedHost = { ...base, form: 'appspot', names };
-    if (project !== undefined) parsed.project = project;
-    if (region !== undefined) parsed.region = region;
-    return withPositions(parsed);
-  }
-  if (hostname === 'localhost') return { ...base, form: 'local', names: [] };
+  if (hostname.endsWith(APPSPOT)) return withDomain({ hostname, port, form: 'appspot', names: [] });
+  if (hostname === 'localhost') return { hostname, port, form: 'local', names: [] };
   if (hostname.endsWith('.localhost')) {
     const prefix = hostname.slice(0, -'.localhost'.length);
-    return withPositions({ ...base, form: 'local', names: splitNames(prefix) });
+    return withPositions({ hostname, port, form: 'local', names: splitNames(prefix) });
   }
-  return { ...base, form: isLocal(hostname) ? 'local' : 'other', names: [] };
+  return { hostname, port, form: isLocal(hostname) ? 'local' : 'other', names: [] };
+}
+
+/**
+ * For appspot hosts, reads `[NAMES-dot-]PROJECT[.REGION.r].appspot.com`: the project, the
+ * region, and any names in front of the project that `names` does not hold yet.
+ */
+function withDomain(parsed: ParsedHost): ParsedHost {
+  if (parsed.form !== 'appspot') return withPositions(parsed);
+  let labels = parsed.hostname.slice(0, -APPSPOT.length).split('.');
+  if (labels.length >= 3 && labels[labels.length - 1] === 'r') {
+    parsed.region = labels[labels.length - 2];
+    labels = labels.slice(0, -2);
+  }
+  const all = labels.flatMap((label) => label.split('-dot-'));
+  const project = all.pop();
+  if (project !== undefined) parsed.project = project;
+  parsed.names = all;
+  return withPositions(parsed);
 }

@@ -108,7 +108,8 @@ function readNames(
  *    domain itself to the default service.
  *
  * A name that does not exist is soft-routed to the default service on appspot and local hosts
- * (as if no name were given, noted in `softRouted`), and answered 404 on a custom domain.
+ * (as if no name were given, noted in `softRouted`); on a custom domain it is answered 404
+ * unless a dispatch rule matches the host.
  */
 export function resolveTarget(
   request: { host: string; path: string },
@@ -116,17 +117,12 @@ export function resolveTarget(
 ): ResolvedTarget {
   const host = parseHost(request.host, { appDomain: table.appDomain ?? 'localhost' });
   let named: HostTarget | undefined;
-  let softRouted: string | undefined;
+  let unknown: string | undefined;
   if (host.names.length > 0) {
     const read = readNames(host.names, table.services);
-    if (typeof read === 'string') {
-      if (host.form === 'custom') return { kind: 'error', status: 404, reason: read };
-      softRouted = read;
-    } else {
-      named = read;
-    }
+    if (typeof read === 'string') unknown = read;
+    else named = read;
   }
-  const soft = softRouted === undefined ? {} : { softRouted };
 
   if (named?.version !== undefined) {
     const target = {
@@ -137,6 +133,8 @@ export function resolveTarget(
     } as const;
     return named.instance === undefined ? target : { ...target, instance: named.instance };
   }
+  // A custom domain answers 404 for names it does not know, unless a rule claims the host.
+  const soft = unknown !== undefined && host.form !== 'custom' ? { softRouted: unknown } : {};
 
   if (table.dispatch && table.dispatch.length > 0) {
     const hit = dispatcherFor(table.dispatch).match(host.hostname, request.path);
@@ -158,6 +156,9 @@ export function resolveTarget(
         ...soft,
       };
     }
+  }
+  if (unknown !== undefined && host.form === 'custom') {
+    return { kind: 'error', status: 404, reason: unknown };
   }
 
   if (named) {

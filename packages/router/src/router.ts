@@ -81,10 +81,11 @@ interface Compiled {
 /** Where the regex can match: one first segment, or anywhere. */
 type Bucket = { segment: string } | { segment: undefined };
 
+/** `./public/` → `public`, `.` → `` (the app root): the config's spelling, not a path to check. */
 function stripDotSlash(path: string): string {
   let out = path;
   while (out.startsWith('./')) out = out.slice(2);
-  return out;
+  return out === '.' ? '' : out;
 }
 
 function compilePattern(
@@ -124,7 +125,7 @@ function compileHandler(handler: Handler, index: number): { compiled: Compiled; 
   }
   const target =
     kind === 'static-dir'
-      ? stripDotSlash(handler.staticDir ?? '').replace(/\/+$/, '')
+      ? stripDotSlash((handler.staticDir ?? '').replace(/\/+$/, ''))
       : stripDotSlash(handler.staticFiles ?? '');
   const upload =
     kind === 'static-files' && handler.upload !== undefined
