@@ -295,6 +295,12 @@ export interface SendOptions {
    * @default false
    */
   close?: boolean;
+  /**
+   * The response answers a HEAD request: no body is sent, and the record's own
+   * `Content-Length` (the length a GET would get) is kept when it has one.
+   * @default false
+   */
+  head?: boolean;
 }
 
 /**
@@ -311,8 +317,10 @@ export function sendNodeResponse(
 ): boolean {
   if (res.headersSent || res.writableEnded || res.destroyed) return false;
   const flat: string[] = [];
+  let declaredLength: string | undefined;
   for (const [name, value] of toHeaderPairs(response.headers)) {
     const lower = name.toLowerCase();
+    if (lower === 'content-length') declaredLength ??= value;
     if (
       lower === 'content-length' ||
       lower === 'transfer-encoding' ||
@@ -324,7 +332,13 @@ export function sendNodeResponse(
     flat.push(name, value);
   }
   const noBody = response.status < 200 || response.status === 204 || response.status === 304;
-  if (!noBody) flat.push('Content-Length', String(response.body.byteLength));
+  if (!noBody) {
+    const length =
+      options.head && declaredLength !== undefined && /^\d+$/.test(declaredLength)
+        ? declaredLength
+        : String(response.body.byteLength);
+    flat.push('Content-Length', length);
+  }
   if (options.close) flat.push('Connection', 'close');
   try {
     res.writeHead(response.status, flat);
@@ -338,7 +352,7 @@ export function sendNodeResponse(
     res.end(fallback.body);
     return true;
   }
-  res.end(noBody ? undefined : response.body);
+  res.end(noBody || options.head ? undefined : response.body);
   return true;
 }
 

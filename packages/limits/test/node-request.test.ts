@@ -227,3 +227,37 @@ describe('the listener never lets a request go unanswered', () => {
     expect(await response.text()).toBe('web response');
   });
 });
+
+describe('sendNodeResponse for HEAD', () => {
+  it('keeps the Content-Length a GET would get and sends no body', async () => {
+    const { createServer } = await import('node:http');
+    const { sendNodeResponse } = await import('../src/index.js');
+    const server = createServer((_req, res) => {
+      sendNodeResponse(
+        res,
+        { status: 200, headers: [['Content-Length', '11']], body: new Uint8Array(0) },
+        { head: true },
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const answer = await new Promise<{ length: string | undefined; bytes: number }>(
+        (resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, method: 'HEAD', path: '/' }, (res) => {
+            let bytes = 0;
+            res.on('data', (c: Buffer) => {
+              bytes += c.length;
+            });
+            res.on('end', () => resolve({ length: res.headers['content-length'], bytes }));
+          });
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      expect(answer).toEqual({ length: '11', bytes: 0 });
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * runs a request through every stage in-process; `listen()` serves the same over HTTP.
  */
 export { type AuthSource, devCookieAuth, LOGIN_COOKIE, userIdFor } from './auth.js';
+export { ELEMENT_EMULATION, type Emulation } from './coverage.js';
 export {
   type ListenOptions,
   type PipelineServer,
@@ -18,4 +19,3 @@ export {
   type ServiceInfo,
 } from './pipeline.js';
 export { type GeoHeaders, UNKNOWN_LOCATION } from './request-headers.js';
-export { ELEMENT_EMULATION, type Emulation } from './coverage.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
-  createSecureServer,
   createServer as createH2Server,
+  createSecureServer,
   type Http2SecureServer,
   type Http2Server,
   type Http2ServerRequest,
@@ -65,13 +65,22 @@ type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
 
 /** HTTP/2 forbids connection-specific fields; the rest become a header object. */
-const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'content-length']);
+const H2_FORBIDDEN = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+]);
 
-function sendH2(res: Http2ServerResponse, response: ResponseRecord): void {
+function sendH2(res: Http2ServerResponse, response: ResponseRecord, head: boolean): void {
   if (res.headersSent || res.writableEnded) return;
   const headers: Record<string, string | string[]> = {};
+  let declaredLength: string | undefined;
   for (const [name, value] of response.headers) {
     const lower = name.toLowerCase();
+    if (lower === 'content-length') declaredLength ??= value;
     if (H2_FORBIDDEN.has(lower)) continue;
     const existing = headers[lower];
     if (existing === undefined) headers[lower] = value;
@@ -79,9 +88,13 @@ function sendH2(res: Http2ServerResponse, response: ResponseRecord): void {
     else headers[lower] = lower === 'set-cookie' ? [existing, value] : `${existing}, ${value}`;
   }
   const noBody = response.status < 200 || response.status === 204 || response.status === 304;
-  if (!noBody) headers['content-length'] = String(response.body.byteLength);
+  if (!noBody) {
+    headers['content-length'] =
+      head && declaredLength !== undefined ? declaredLength : String(response.body.byteLength);
+  }
   res.writeHead(response.status, headers);
-  res.end(noBody ? undefined : response.body);
+  if (noBody || head) res.end();
+  else res.end(response.body);
 }
 
 /**
@@ -98,8 +111,9 @@ export async function servePipeline(
   const listener = (req: AnyRequest, res: AnyResponse) => {
     const h2 = req.httpVersionMajor === 2;
     const send = (response: ResponseRecord) => {
-      if (h2) sendH2(res as Http2ServerResponse, response);
-      else sendNodeResponse(res as ServerResponse, response);
+      const head = req.method === 'HEAD';
+      if (h2) sendH2(res as Http2ServerResponse, response, head);
+      else sendNodeResponse(res as ServerResponse, response, { head });
     };
     readNodeRequest(req as IncomingMessage, limits).then(
       async (read) => {
@@ -126,7 +140,10 @@ export async function servePipeline(
       (error: unknown) => {
         send({
           status: 500,
-          headers: [['Content-Type', 'text/plain'], ['Server', serverName]],
+          headers: [
+            ['Content-Type', 'text/plain'],
+            ['Server', serverName],
+          ],
           body: new TextEncoder().encode(`${String(error)}\n`),
         });
       },
@@ -139,7 +156,10 @@ export async function servePipeline(
       : createH2Server({}, listener);
   } else if (tls) {
     const { createServer: createHttpsServer } = await import('node:https');
-    server = createHttpsServer({ key: options.key, cert: options.cert }, listener) as unknown as Server;
+    server = createHttpsServer(
+      { key: options.key, cert: options.cert },
+      listener,
+    ) as unknown as Server;
     applyServerLimits(server, limits);
   } else {
     server = createServer(listener);

@@ -31,7 +31,10 @@ export interface ServiceOptions {
   /** The version id this service runs as. @default the config's `version`, else `"dev"` */
   version?: string;
   /** Scheduler options for this service (timeouts, output, memory). */
-  scheduler?: Omit<SchedulerOptions, 'kind' | 'root' | 'module' | 'handler' | 'entrypoint' | 'config'>;
+  scheduler?: Omit<
+    SchedulerOptions,
+    'kind' | 'root' | 'module' | 'handler' | 'entrypoint' | 'config'
+  >;
 }
 
 /** Options of `createPipeline`. */

@@ -15,7 +15,11 @@ function googlePage(status: number, title: string, heading: string, message: str
 }
 
 /** A complete HTML response record. */
-export function htmlResponse(status: number, html: string, extra: [string, string][] = []): ResponseRecord {
+export function htmlResponse(
+  status: number,
+  html: string,
+  extra: [string, string][] = [],
+): ResponseRecord {
   const body = encoder.encode(html);
   return {
     status,

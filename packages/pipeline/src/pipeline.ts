@@ -5,9 +5,10 @@ import {
   createLogging,
   type LogBuffer,
   type Logging,
+  log,
   type RequestLogEntry,
 } from '@gaekit/logging';
-import { decideLogin, decideSecure, resolveTarget, type RoutingTable } from '@gaekit/router';
+import { decideLogin, decideSecure, type RoutingTable, resolveTarget } from '@gaekit/router';
 import type {
   DispatchResult,
   InstanceInfo,
@@ -88,12 +89,29 @@ interface Runtime {
   table: RoutingTable;
 }
 
+/** The path of an origin-form or absolute-form request target, without the query. */
+function rawPath(target: string): string | undefined {
+  let path = target;
+  if (!path.startsWith('/')) {
+    const scheme = path.indexOf('://');
+    if (scheme < 0) return undefined;
+    const slash = path.indexOf('/', scheme + 3);
+    path = slash < 0 ? '/' : path.slice(slash);
+  }
+  const query = path.search(/[?#]/);
+  return query < 0 ? path : path.slice(0, query);
+}
+
 function hostOf(request: RequestRecord, url: URL): string {
   return headerValue(request.headers, 'host') ?? url.host;
 }
 
 /** A fixed response that skips the app: still gets Date, Server, Content-Length. */
-function platformResponse(response: ResponseRecord, method: string, server: string): ResponseRecord {
+function platformResponse(
+  response: ResponseRecord,
+  method: string,
+  server: string,
+): ResponseRecord {
   return rewriteResponse(response, method, {
     defaultCacheControl: false,
     keepAppContentEncoding: true,
@@ -110,7 +128,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const project = options.project ?? 'gaekit-local';
   const appDomain = options.appDomain ?? 'localhost';
   const server = options.server ?? 'Google Frontend';
-  const warn = options.onWarning ?? ((message: string) => process.stderr.write(`gaekit: ${message}\n`));
+  const warn =
+    options.onWarning ?? ((message: string) => process.stderr.write(`gaekit: ${message}\n`));
   const auth = options.auth ?? devCookieAuth;
   const warned = new Set<string>();
   const warnOnce = (message: string) => {
@@ -153,7 +172,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       services.set(name, startService(serviceOptions[i] ?? {}, config, { mode, project, onEvent }));
     });
     if (!services.has('default') && services.size > 0) {
-      throw new Error('one service must be the default service (no `service`, or `service: default`)');
+      throw new Error(
+        'one service must be the default service (no `service`, or `service: default`)',
+      );
     }
     const table: RoutingTable = {
       services: new Map(
@@ -178,7 +199,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   // Callers see the error through ready()/fetch(); this keeps Node from reporting it twice.
   runtime.catch(() => undefined);
 
-  async function handle(incoming: RequestRecord, connection: ConnectionInfo = {}): Promise<ResponseRecord> {
+  async function handle(
+    incoming: RequestRecord,
+    connection: ConnectionInfo = {},
+  ): Promise<ResponseRecord> {
     const { services, table } = await runtime;
     const base = `${connection.https ? 'https' : 'http'}://${headerValue(incoming.headers, 'host') ?? 'localhost'}`;
     let url: URL;
@@ -197,14 +221,21 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       protocol: connection.protocol ?? 'HTTP/1.1',
       requestSize: incoming.body.byteLength,
     });
-    let end: { instanceId?: string; pendingTime?: number; wasLoadingRequest?: boolean; urlMapEntry?: string; cacheHit?: boolean } = {};
+    const end: {
+      instanceId?: string;
+      pendingTime?: number;
+      wasLoadingRequest?: boolean;
+      urlMapEntry?: string;
+      cacheHit?: boolean;
+    } = {};
     const finish = (response: ResponseRecord): ResponseRecord => {
       if (options.debugHeaders) response.headers.push(['X-Gaekit-Request-Id', active.requestId]);
       active.end({ status: response.status, responseSize: response.body.byteLength, ...end });
       return response;
     };
     try {
-      const path = url.pathname;
+      // The router sees the path as sent (dot segments, escapes), not as WHATWG URL rewrote it.
+      const path = rawPath(incoming.url) ?? url.pathname;
       const host = hostOf(incoming, url);
       const target = resolveTarget({ host, path }, table);
       if (target.kind === 'error') {
@@ -229,7 +260,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         const match = service.router.match(path);
         if (match.kind === 'redirect') {
           const location = match.location + url.search;
-          return finish(platformResponse(redirectResponse(match.status, location), incoming.method, server));
+          return finish(
+            platformResponse(redirectResponse(match.status, location), incoming.method, server),
+          );
         }
         if (match.kind === 'not-found') {
           return finish(platformResponse(notFoundPage(path), incoming.method, server));
@@ -239,11 +272,23 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         end.urlMapEntry = handler.url;
         const secure = decideSecure(handler, { url, https });
         if (secure.kind === 'redirect') {
-          return finish(platformResponse(redirectResponse(secure.status, secure.location), incoming.method, server));
+          return finish(
+            platformResponse(
+              redirectResponse(secure.status, secure.location),
+              incoming.method,
+              server,
+            ),
+          );
         }
         const access = decideLogin(handler, { url, user });
         if (access.kind === 'redirect') {
-          return finish(platformResponse(redirectResponse(access.status, access.location), incoming.method, server));
+          return finish(
+            platformResponse(
+              redirectResponse(access.status, access.location),
+              incoming.method,
+              server,
+            ),
+          );
         }
         if (access.kind === 'status') {
           const page = unauthorizedPage();
@@ -252,12 +297,15 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         }
       }
 
-      const requestLike = { method: incoming.method, url: url.toString(), headers: incoming.headers };
+      const requestLike = {
+        method: incoming.method,
+        url: url.toString(),
+        headers: incoming.headers,
+      };
       if (cache) {
         const hit = cache.lookup(requestLike);
         if (hit) {
           end.cacheHit = true;
-          if (options.debugHeaders) hit.headers.push(['X-Gaekit-Cache', 'HIT']);
           if (incoming.method === 'HEAD') hit.body = new Uint8Array(0);
           return finish(hit);
         }
@@ -298,7 +346,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           body: incoming.body,
         };
         const result: DispatchResult = await active.run(() =>
-          service.scheduler.dispatch(record, { requestId: active.requestId, instance: target.instance }),
+          service.scheduler.dispatch(record, {
+            requestId: active.requestId,
+            instance: target.instance,
+          }),
         );
         end.instanceId = result.instanceId;
         end.pendingTime = result.pendingMs / 1000;
@@ -311,7 +362,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         }
         appResponse = checkResponse(appResponse, {
           ...options.limits,
-          onResponseViolation: (violation) => active.run(() => logging.log('ERROR', violation.logMessage)),
+          onResponseViolation: (violation) =>
+            active.run(() => log.log('ERROR', violation.logMessage)),
         });
         const rewritten = rewriteResponse(appResponse, incoming.method, {
           defaultCacheControl: options.defaultCacheControl ?? 'private',
@@ -328,16 +380,22 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         response = await compressResponse(requestLike, response);
       }
       if (cache && incoming.method === 'GET') {
-        const stored = cache.store(requestLike, response, { staticHandler });
-        if (options.debugHeaders) response.headers.push(['X-Gaekit-Cache', stored === 'stored' ? 'MISS' : `MISS, not stored: ${stored}`]);
+        // With debugHeaders the cache itself adds X-Gaekit-Cache (MISS or why not stored).
+        cache.store(requestLike, response, { staticHandler });
       }
       if (options.debugHeaders && handler) response.headers.push(['X-Gaekit-Handler', handler.url]);
       return finish(response);
     } catch (error) {
-      active.run(() => logging.log('ERROR', error instanceof Error ? (error.stack ?? error.message) : String(error)));
+      active.run(() =>
+        log.log('ERROR', error instanceof Error ? (error.stack ?? error.message) : String(error)),
+      );
       return finish(
         platformResponse(
-          { status: 500, headers: [['Content-Type', 'text/html; charset=UTF-8']], body: new TextEncoder().encode('<html><body>500 Server Error</body></html>') },
+          {
+            status: 500,
+            headers: [['Content-Type', 'text/html; charset=UTF-8']],
+            body: new TextEncoder().encode('<html><body>500 Server Error</body></html>'),
+          },
           incoming.method,
           server,
         ),
@@ -355,12 +413,17 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       const https = connection.https ?? new URL(request.url).protocol === 'https:';
       if (!read.ok) return toWebResponse(platformResponse(read.rejection, request.method, server));
       const record = read.request;
-      if (!headerValue(record.headers, 'host')) record.headers.push(['host', new URL(request.url).host]);
+      if (!headerValue(record.headers, 'host'))
+        record.headers.push(['host', new URL(request.url).host]);
       return toWebResponse(await handle(record, { ...connection, https }));
     },
     async listen(listenOptions = {}) {
       await runtime;
-      const started = await servePipeline(pipeline, { ...listenOptions, limits: options.limits, server });
+      const started = await servePipeline(pipeline, {
+        ...listenOptions,
+        limits: options.limits,
+        server,
+      });
       servers.add(started);
       return started;
     },
@@ -396,9 +459,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     },
   };
   let currentServices: Map<string, ServiceRuntime> | undefined;
-  void runtime.then((r) => {
-    currentServices = r.services;
-  }, () => undefined);
+  void runtime.then(
+    (r) => {
+      currentServices = r.services;
+    },
+    () => undefined,
+  );
   return pipeline;
 }
 

@@ -57,7 +57,10 @@ export interface SanitizeOptions {
  * Removes what the front end removes: `X-Google-*`, client-sent App Engine headers (exact
  * names), hop-by-hop headers, and HTTP/2 pseudo-headers.
  */
-export function sanitizeRequestHeaders(headers: HeaderPairs, options: SanitizeOptions): HeaderPairs {
+export function sanitizeRequestHeaders(
+  headers: HeaderPairs,
+  options: SanitizeOptions,
+): HeaderPairs {
   const out: HeaderPairs = [];
   for (const pair of headers) {
     const name = pair[0].toLowerCase();
@@ -115,7 +118,11 @@ export function addPlatformHeaders(headers: HeaderPairs, input: PlatformHeaderIn
       forwardedFor = forwardedFor === undefined ? pair[1] : `${forwardedFor}, ${pair[1]}`;
       continue;
     }
-    if (name === 'x-forwarded-proto' || name === 'x-cloud-trace-context' || name === 'traceparent') {
+    if (
+      name === 'x-forwarded-proto' ||
+      name === 'x-cloud-trace-context' ||
+      name === 'traceparent'
+    ) {
       continue;
     }
     out.push(pair);

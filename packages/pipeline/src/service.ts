@@ -3,8 +3,8 @@ import {
   type AppConfig,
   type AppDefinition,
   type ConfigContext,
-  type Mode,
   loadConfig,
+  type Mode,
   parseApp,
   resolveDefinition,
   runtimeGeneration,
@@ -63,7 +63,8 @@ export async function readServiceConfig(
   const context: ConfigContext = { mode };
   const definition = options.config ?? {};
   const raw = resolveDefinition(definition as AppDefinition, context);
-  if (!isAppConfig(raw)) throw new TypeError('config must be an object or a function returning one');
+  if (!isAppConfig(raw))
+    throw new TypeError('config must be an object or a function returning one');
   return { config: parseApp(raw), root: resolve(options.root ?? process.cwd()), files: [] };
 }
 

@@ -12,7 +12,12 @@ const config = {
     { url: '/favicon\\.ico', staticFiles: 'public/favicon.ico', upload: 'public/favicon\\.ico' },
     { url: '/secure/.*', script: 'auto', secure: 'always' as const },
     { url: '/admin/.*', script: 'auto', login: 'admin' as const },
-    { url: '/members/.*', script: 'auto', login: 'required' as const, authFailAction: 'unauthorized' as const },
+    {
+      url: '/members/.*',
+      script: 'auto',
+      login: 'required' as const,
+      authFailAction: 'unauthorized' as const,
+    },
     { url: '/.*', script: 'auto' },
   ],
   errorHandlers: [{ errorCode: 'timeout' as const, file: 'errors/timeout.html' }],
@@ -132,7 +137,11 @@ describe.each([
     expect(missing.status).toBe(404);
     expect(missing.text).toContain('<title>404 Not Found</title>');
     expect(missing.text).toContain('/static/nope.txt');
-    for (const path of ['/static/%2e%2e/app.mjs', '/static/..%2fapp.mjs', '/static/%2e%2e%5capp.mjs']) {
+    for (const path of [
+      '/static/%2e%2e/app.mjs',
+      '/static/..%2fapp.mjs',
+      '/static/%2e%2e%5capp.mjs',
+    ]) {
       const res = await send(path);
       expect(res.status, path).not.toBe(200);
       expect(res.text, path).not.toContain('served++');
@@ -280,7 +289,9 @@ describe.each([
     // /public is short: whether it is gzipped depends on the edge's minimum size; the point is
     // that the second client gets exactly the cached bytes and encoding.
     const plainClient = await send(path, { headers: BROWSER });
-    expect(plainClient.headers.get('content-encoding')).toBe(zipped.headers.get('content-encoding'));
+    expect(plainClient.headers.get('content-encoding')).toBe(
+      zipped.headers.get('content-encoding'),
+    );
     expect(plainClient.body.equals(zipped.body)).toBe(true);
     const varyPath = `/public-vary?${transport}`;
     const gz = await send(varyPath, { headers: { 'accept-encoding': 'gzip', ...BROWSER } });

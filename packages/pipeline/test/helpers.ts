@@ -29,10 +29,28 @@ function raw(status: number, headers: Headers, body: Buffer): RawResponse {
   return { status, headers, body, text: body.toString('utf8') };
 }
 
-/** In-process: `pipeline.fetch(new Request(...))`. */
+/**
+ * In-process: `pipeline.fetch(new Request(...))`. A Web Request cannot carry a path that WHATWG
+ * URL rewrites (dot segments, `%2e%2e`), so such paths go through `pipeline.handle` as sent.
+ */
 export function inProcess(pipeline: Pipeline): Send {
   return async (path, init = {}) => {
     const host = init.host ?? 'localhost';
+    const parsed = new URL(`http://${host}${path}`);
+    if (parsed.pathname + parsed.search !== path) {
+      const response = await pipeline.handle({
+        method: init.method ?? 'GET',
+        url: path,
+        headers: [['host', host], ...Object.entries(init.headers ?? {})],
+        body:
+          typeof init.body === 'string'
+            ? new TextEncoder().encode(init.body)
+            : (init.body ?? new Uint8Array(0)),
+      });
+      const headers = new Headers();
+      for (const [name, value] of response.headers) headers.append(name, value);
+      return raw(response.status, headers, Buffer.from(response.body));
+    }
     const response = await pipeline.fetch(
       new Request(`http://${host}${path}`, {
         method: init.method ?? 'GET',
@@ -77,5 +95,6 @@ export function overSocket(port: number): Send {
 
 /** A browser-like User-Agent: the front end trusts it to handle gzip. */
 export const BROWSER = {
-  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
+  'user-agent':
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36',
 };
