@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FSWatcher, statSync, watch } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { join, posix, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { type Handler, parseExpiration } from '@gaekit/config';
 import mime from 'mime-types';
 import { markShared } from './compress.js';
@@ -138,13 +138,18 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
   const watchers = new Map<string, FSWatcher>();
   let closed = false;
 
-  /** The absolute path of a root-relative POSIX path, or `undefined` when it leaves the root. */
+  /**
+   * The absolute path of a root-relative POSIX path, or `undefined` for an empty, `.` or `..`
+   * segment, an absolute path or a NUL: a static path must not leave its directory (spec §1.7).
+   */
   function absolute(file: string): string | undefined {
-    if (file.includes('\0')) return undefined;
-    const normal = posix.normalize(file);
-    if (normal.startsWith('/') || normal === '..' || normal.startsWith('../')) return undefined;
-    const path = join(root, ...normal.split('/'));
-    return path === root || !path.startsWith(root + sep) ? undefined : path;
+    if (file === '' || file.includes('\0')) return undefined;
+    const segments = file.split('/');
+    for (const segment of segments) {
+      if (segment === '' || segment === '.' || segment === '..') return undefined;
+    }
+    const path = join(root, ...segments);
+    return path.startsWith(root + sep) ? path : undefined;
   }
 
   function invalidate(path: string): void {

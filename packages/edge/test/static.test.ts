@@ -219,7 +219,7 @@ describe('createStaticFiles', () => {
     expect(new TextDecoder().decode(post.body)).toBe('body { color: red }');
   });
 
-  it('gives 404 for missing files, directories and paths outside the root', async () => {
+  it('gives 404 for missing files, directories, and empty, . or .. segments', async () => {
     const files = open();
     for (const file of [
       'public/missing.html',
@@ -228,14 +228,16 @@ describe('createStaticFiles', () => {
       '',
       '../outside',
       'public/../../x',
+      'public/../secret.txt',
+      'public/./index.html',
+      'public//index.html',
       '/etc/passwd',
       'public/a\0b',
     ]) {
       const response = await files.serve(file, dirHandler, edgeRequest());
       expect(response.status, file).toBe(404);
     }
-    // Inside the root after normalising is fine: the router decides what a handler may reach.
-    expect((await files.serve('public/../secret.txt', dirHandler, edgeRequest())).status).toBe(200);
+    expect((await files.serve('secret.txt', dirHandler, edgeRequest())).status).toBe(200);
   });
 
   it('tells synchronously whether a file exists', () => {
