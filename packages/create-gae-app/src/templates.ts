@@ -219,7 +219,7 @@ function testModule({ template }: TemplateInput): string {
 import { createPipeline } from '@gaekit/pipeline';
 import { afterAll, expect, test } from 'vitest';
 
-// The whole App Engine front end in-process: handlers, secure redirects, static files, gzip, cache.
+// The whole App Engine front end in-process: handlers, static files, headers, gzip, cache.
 const pipeline = createPipeline({
   configPath: fileURLToPath(new URL('..', import.meta.url)),
   ${instances}
@@ -237,7 +237,7 @@ test('the API answers JSON', async () => {
   expect(await response.json()).toEqual({ message: 'Hello from App Engine', service: 'default' });
 });
 
-test('a missing static file gets the front end's 404, not the app', async () => {
+test('a missing static file gets the front end 404, not the app', async () => {
   const response = await pipeline.fetch(new Request('https://localhost/static/missing.css'));
   expect(response.status).toBe(404);
   expect(await response.text()).toContain('was not found on this server');
