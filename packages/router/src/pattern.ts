@@ -71,7 +71,8 @@ export function translatePattern(pattern: string): TranslatedPattern {
       i = close;
       continue;
     }
-    out += c;
+    // Python's `.` excludes only \n; JavaScript's also \r, \u2028 and \u2029.
+    out += c === '.' && !flags.includes('s') ? '[^\\n]' : c;
   }
   return { source: out, flags, ignoreCase: flags.includes('i') };
 }
@@ -103,8 +104,12 @@ function hasTopLevelAlternation(pattern: string): boolean {
  * whether that text is the whole pattern. `/admin/.*` gives `/admin/`; `/a?b` gives `/`;
  * `/x|/y` gives the empty string.
  */
-export function literalPrefix(pattern: string): { prefix: string; complete: boolean } {
-  if (hasTopLevelAlternation(pattern)) return { prefix: '', complete: false };
+export function literalPrefix(pattern: string): {
+  prefix: string;
+  complete: boolean;
+  rest: string;
+} {
+  if (hasTopLevelAlternation(pattern)) return { prefix: '', complete: false, rest: pattern };
   let prefix = '';
   let i = 0;
   while (i < pattern.length) {
@@ -114,27 +119,64 @@ export function literalPrefix(pattern: string): { prefix: string; complete: bool
     if (c === '\\') {
       const next = pattern[i + 1];
       // \d, \w, \1 … are classes or references; only escaped punctuation is a literal.
-      if (next === undefined || /[A-Za-z0-9]/.test(next)) return { prefix, complete: false };
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) {
+        return { prefix, complete: false, rest: pattern.slice(i) };
+      }
       literal = next;
       width = 2;
     } else if (META.includes(c)) {
       const trailingDollar = c === '$' && i === pattern.length - 1;
-      return { prefix, complete: trailingDollar };
+      return { prefix, complete: trailingDollar, rest: pattern.slice(i) };
     } else {
       literal = c;
       width = 1;
     }
     const after = pattern[i + width];
     // A quantifier makes the character optional or repeated: it cannot be part of the prefix.
-    if (after === '?' || after === '*' || after === '{') return { prefix, complete: false };
+    if (after === '?' || after === '*' || after === '{') {
+      return { prefix, complete: false, rest: pattern.slice(i) };
+    }
     prefix += literal;
-    if (after === '+') return { prefix, complete: false };
+    if (after === '+') return { prefix, complete: false, rest: pattern.slice(i + width) };
     i += width;
   }
-  return { prefix, complete: true };
+  return { prefix, complete: true, rest: '' };
 }
 
 /** Counts the capturing groups of a compiled regex. */
 export function captureCount(regex: RegExp): number {
   return (new RegExp(`${regex.source}|`, regex.flags).exec('') as RegExpExecArray).length - 1;
+}
+
+/**
+ * What may follow the literal prefix of a pattern that can be matched without a regex:
+ * `.*`, `.+`, `[^/]*`, `[^/]+`, `\d*`, `\d+` (each optionally in one capturing group), or
+ * nothing. `charset` is what every remaining character must be.
+ */
+export interface Tail {
+  charset: 'none' | 'dot' | 'notSlash' | 'digit';
+  min: 0 | 1;
+  capture: boolean;
+}
+
+const TAILS: Record<string, Omit<Tail, 'capture'>> = {
+  '': { charset: 'none', min: 0 },
+  '.*': { charset: 'dot', min: 0 },
+  '.+': { charset: 'dot', min: 1 },
+  '[^/]*': { charset: 'notSlash', min: 0 },
+  '[^/]+': { charset: 'notSlash', min: 1 },
+  '\\d*': { charset: 'digit', min: 0 },
+  '\\d+': { charset: 'digit', min: 1 },
+};
+
+/** The {@link Tail} of the text after a literal prefix, or `undefined` when a regex is needed. */
+export function simpleTail(rest: string): Tail | undefined {
+  const body = rest.endsWith('$') && !rest.endsWith('\\$') ? rest.slice(0, -1) : rest;
+  const bare = TAILS[body];
+  if (bare) return { ...bare, capture: false };
+  if (body.startsWith('(') && body.endsWith(')') && !body.startsWith('(?')) {
+    const inner = TAILS[body.slice(1, -1)];
+    if (inner && inner.charset !== 'none') return { ...inner, capture: true };
+  }
+  return undefined;
 }

@@ -7,7 +7,7 @@ import {
   normalizeDotSegments,
   unsafeFileReason,
 } from './path.js';
-import { captureCount, literalPrefix, translatePattern } from './pattern.js';
+import { captureCount, literalPrefix, simpleTail, type Tail, translatePattern } from './pattern.js';
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
@@ -72,6 +72,8 @@ interface Compiled {
   exec: boolean;
   /** Literal text every matching path starts with: a cheap check before the regex. */
   prefix: string;
+  /** Set when the pattern is `prefix` + a simple tail: matched with string checks, no regex. */
+  tail: Tail | undefined;
   /** The static directory (no leading `./`, no trailing `/`) or the `staticFiles` template. */
   target: string;
   upload: RegExp | undefined;
@@ -116,7 +118,9 @@ function compileHandler(handler: Handler, index: number): { compiled: Compiled; 
       : handler.url;
   const { regex, ignoreCase } = compilePattern(url, index, 'url');
   const body = url.replace(/^\(\?[aiLmsux]+\)/, '');
-  const { prefix, complete } = ignoreCase ? { prefix: '', complete: false } : literalPrefix(body);
+  const { prefix, complete, rest } = ignoreCase
+    ? { prefix: '', complete: false, rest: body }
+    : literalPrefix(body);
   let bucket: Bucket = { segment: undefined };
   if (prefix.startsWith('/')) {
     const slash = prefix.indexOf('/', 1);
@@ -139,12 +143,33 @@ function compileHandler(handler: Handler, index: number): { compiled: Compiled; 
       regex,
       exec: kind !== 'script' || captureCount(regex) > 0,
       prefix,
+      tail: regex.flags === '' ? simpleTail(rest) : undefined,
       target,
       upload,
       requireFile: kind !== 'script' && handler.requireMatchingFile === true,
     },
     bucket,
   };
+}
+
+/** Whether `path` from `from` on is what `tail` allows (same result as the regex). */
+function tailMatches(tail: Tail, path: string, from: number): boolean {
+  const length = path.length - from;
+  switch (tail.charset) {
+    case 'none':
+      return length === 0;
+    case 'dot':
+      return length >= tail.min && path.indexOf('\n', from) < 0;
+    case 'notSlash':
+      return length >= tail.min && path.indexOf('/', from) < 0;
+    case 'digit':
+      if (length < tail.min) return false;
+      for (let i = from; i < path.length; i++) {
+        const code = path.charCodeAt(i);
+        if (code < 48 || code > 57) return false;
+      }
+      return true;
+  }
 }
 
 function expand(template: string, groups: readonly string[]): string {
@@ -201,17 +226,23 @@ export function createRouter(handlers: readonly Handler[], options: RouterOption
       }
       for (const c of candidates(path)) {
         if (!path.startsWith(c.prefix)) continue;
-        if (!c.exec) {
-          if (c.regex.test(path))
-            return { kind: 'handler', index: c.index, handler: c.handler, groups: [] };
-          continue;
+        let groups: string[];
+        const tail = c.tail;
+        if (tail !== undefined) {
+          if (!tailMatches(tail, path, c.prefix.length)) continue;
+          groups = tail.capture ? [path.slice(c.prefix.length)] : [];
+        } else if (!c.exec) {
+          if (!c.regex.test(path)) continue;
+          groups = [];
+        } else {
+          const m = c.regex.exec(path);
+          if (m === null) continue;
+          groups = [];
+          for (let i = 1; i < m.length; i++) groups.push(m[i] ?? '');
         }
-        const m = c.regex.exec(path);
-        if (m === null) continue;
-        const groups: string[] = [];
-        for (let i = 1; i < m.length; i++) groups.push(m[i] ?? '');
-        if (c.kind === 'script')
+        if (c.kind === 'script') {
           return { kind: 'handler', index: c.index, handler: c.handler, groups };
+        }
         let file: string;
         if (c.kind === 'static-dir') {
           const rest = groups[groups.length - 1] ?? '';

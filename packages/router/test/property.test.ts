@@ -148,3 +148,36 @@ describe('the indexed router', () => {
     expect(router.match('/zzz')).toMatchObject({ index: 201 });
   });
 });
+
+describe('patterns matched without a regex', () => {
+  // literal prefix + one of the tails the router checks with string operations.
+  const TAILS = ['', '$', '.*', '.+', '(.*)', '(.+)$', '[^/]*', '([^/]+)', '\\d+', '(\\d*)', '.*$'];
+  const prefixes = ['/', '/a', '/a/', '/ab/c/'];
+  // Python's `.` excludes only \n, so the reference regex spells it out.
+  const python = (url: string) => new RegExp(`^(?:${url.replaceAll('.', '[^\\n]')})$`);
+
+  it('give the same match and groups as the regex, with Python’s meaning of "."', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...prefixes),
+        fc.constantFrom(...TAILS),
+        fc.array(fc.constantFrom('a', 'b', '/', '1', '9', '\n', '\r', '\u2028', ' ', 'é'), {
+          maxLength: 8,
+        }),
+        fc.constantFrom(...prefixes, ''),
+        (prefix, tail, chars, start) => {
+          const url = prefix + tail;
+          const path = start + chars.join('');
+          const expected = python(url).exec(path);
+          const got = createRouter([{ url, script: 'auto' }]).match(path);
+          if (got.kind === 'redirect') return;
+          expect(got.kind, JSON.stringify([url, path])).toBe(expected ? 'handler' : 'not-found');
+          if (expected && got.kind === 'handler') {
+            expect(got.groups).toEqual(expected.slice(1).map((g) => g ?? ''));
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
