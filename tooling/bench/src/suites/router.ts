@@ -96,7 +96,9 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
 
     const makeFmw = () => {
       const fmw = FindMyWay();
-      fmwPaths.forEach((path, index) => fmw.on('GET', path, () => undefined, { index }));
+      fmwPaths.forEach((path, index) => {
+        fmw.on('GET', path, () => undefined, { index });
+      });
       return fmw;
     };
     const fmw = makeFmw();
