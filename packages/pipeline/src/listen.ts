@@ -7,7 +7,12 @@ import {
   type Http2ServerRequest,
   type Http2ServerResponse,
 } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import {
   applyServerLimits,
   type RequestLimitOptions,
@@ -43,7 +48,7 @@ export interface PipelineServer {
   /** The port it listens on. */
   readonly port: number;
   /** The node server. */
-  readonly server: Server | Http2Server | Http2SecureServer;
+  readonly server: Server | Http2Server | Http2SecureServer | NetServer;
   /** Stops accepting connections, answers what is in flight, closes idle connections. */
   close(): Promise<void>;
 }
@@ -63,6 +68,9 @@ export interface ServeOptions extends ListenOptions {
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** The start of every HTTP/2 connection (RFC 9113 §3.4). */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 /** HTTP/2 forbids connection-specific fields; the rest become a header object. */
 const H2_FORBIDDEN = new Set([
@@ -149,21 +157,46 @@ export async function servePipeline(
       },
     );
   };
-  let server: Server | Http2Server | Http2SecureServer;
-  if (options.http2) {
-    server = tls
-      ? createSecureServer({ key: options.key, cert: options.cert, allowHTTP1: true }, listener)
-      : createH2Server({}, listener);
+  let server: Server | Http2Server | Http2SecureServer | NetServer;
+  if (options.http2 && tls) {
+    server = createSecureServer(
+      { key: options.key, cert: options.cert, allowHTTP1: true },
+      listener,
+    );
+  } else if (options.http2) {
+    // Cleartext: HTTP/2 with prior knowledge and HTTP/1.1 on the same port, told apart by the
+    // connection preface, as a front end that accepts both would.
+    const h1 = createServer(listener);
+    applyServerLimits(h1, limits);
+    const h2 = createH2Server({}, listener);
+    server = createNetServer((socket) => {
+      socket.once('readable', () => {
+        const chunk = socket.read() as Buffer | null;
+        if (chunk === null) {
+          socket.destroy();
+          return;
+        }
+        socket.unshift(chunk);
+        const target = chunk
+          .subarray(0, H2_PREFACE.length)
+          .equals(H2_PREFACE.subarray(0, Math.min(chunk.length, H2_PREFACE.length)))
+          ? h2
+          : h1;
+        target.emit('connection', socket);
+      });
+    });
   } else if (tls) {
     const { createServer: createHttpsServer } = await import('node:https');
-    server = createHttpsServer(
+    const https = createHttpsServer(
       { key: options.key, cert: options.cert },
       listener,
     ) as unknown as Server;
-    applyServerLimits(server, limits);
+    applyServerLimits(https, limits);
+    server = https;
   } else {
-    server = createServer(listener);
-    applyServerLimits(server, limits);
+    const http = createServer(listener);
+    applyServerLimits(http, limits);
+    server = http;
   }
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
