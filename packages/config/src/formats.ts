@@ -21,8 +21,14 @@ export const IDLE_TIMEOUT_PATTERN = /^\d+[sm]$/;
 export const ENV_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Queue `rate`: `0`, `5/s`, `1.5/m`, `100/h`, `10/d`. */
 export const QUEUE_RATE_PATTERN = /^(?:0|\d+(?:\.\d*)?\/[smhd])$/;
-/** Ages and limits written as `N[smhd]`: `task_age_limit`, `job_age_limit`. */
-export const AGE_LIMIT_PATTERN = /^\d+(?:\.\d+)?[smhd]$/;
+/** Ages and limits written as `N[smhd]`: `task_age_limit`, `job_age_limit` (gcloud's own pattern). */
+export const AGE_LIMIT_PATTERN = /^(?:\d+(?:\.\d+)?|\.\d+)[smhd]$/;
+/** Queue `name`: letters, digits and hyphens (the SDK allows up to 499 characters). */
+export const QUEUE_NAME_PATTERN = /^[A-Za-z0-9-]{1,499}$/;
+/** Queue `target`: `[VERSION.]SERVICE`, as the SDK's queueinfo reads it. */
+export const QUEUE_TARGET_PATTERN = /^(?:(?!-)[a-z\d-]{1,100}\.)?(?!-)[a-z\d-]{1,63}$/;
+/** Cron `target`: `[SERVICE:]VERSION` in the SDK's croninfo; in practice a service or version name. */
+export const CRON_TARGET_PATTERN = /^(?:(?!-)[a-z\d-]{1,63}:)?(?!-)[a-z\d-]{1,100}$/;
 /** `total_storage_limit`: a size with an optional `B`, `K`, `M`, `G` or `T` suffix (1024 multiples). */
 export const STORAGE_LIMIT_PATTERN = /^\d+(?:\.\d*)?[BKMGT]?$/;
 
@@ -91,7 +97,7 @@ export function parseIdleTimeout(value: string): number {
  */
 export function parseAgeLimit(value: string): number {
   if (!AGE_LIMIT_PATTERN.test(value))
-    throw invalid('age limit', value, 'N followed by s, m, h or d, e.g. "2d"');
+    throw invalid('age limit', value, 'a number followed by s, m, h or d, e.g. "2d" or "1.5h"');
   const unit = value.slice(-1);
   return Number(value.slice(0, -1)) * (UNIT_SECONDS[unit] ?? 1);
 }

@@ -18,11 +18,33 @@ export {
   validateAppYaml,
 } from './app.js';
 export {
+  type CronDefinition,
+  cronFromYaml,
+  cronToYaml,
+  defineCron,
+  MAX_CRON_JOBS,
+  parseCron,
+  validateCron,
+  validateCronYaml,
+} from './cron.js';
+export {
   type Diagnostic,
   type FormatOptions,
   formatDiagnostics,
   type Severity,
 } from './diagnostics.js';
+export {
+  type DispatchDefinition,
+  defineDispatch,
+  dispatchFromYaml,
+  dispatchToYaml,
+  MAX_DISPATCH_RULES,
+  parseDispatch,
+  parseDispatchUrl,
+  type ValidateFileOptions,
+  validateDispatch,
+  validateDispatchYaml,
+} from './dispatch.js';
 export { ConfigError, GaeError, type GaeErrorOptions } from './errors.js';
 export {
   deployFileNameProblem,
@@ -34,6 +56,16 @@ export {
 } from './formats.js';
 export { camelToSnake, snakeToCamel } from './keys.js';
 export { CONFIG_FILES, type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';
+export {
+  defineQueues,
+  parseQueues,
+  type QueuesDefinition,
+  type QueuesInput,
+  queueFromYaml,
+  queueToYaml,
+  validateQueues,
+  validateQueueYaml,
+} from './queue.js';
 export {
   INSTANCE_CLASSES,
   type InstanceClass,
@@ -59,4 +91,17 @@ export {
   type Handler,
   type ManualScaling,
 } from './schema/app.js';
+export {
+  type CronJob,
+  type CronRetryParameters,
+  cronJobSchema,
+} from './schema/cron.js';
+export { type DispatchRule, type DispatchUrl, dispatchRuleSchema } from './schema/dispatch.js';
+export {
+  type Queue,
+  type QueueConfig,
+  type QueueRetryParameters,
+  queueConfigSchema,
+  queueSchema,
+} from './schema/queue.js';
 export type { ConfigResult } from './validate.js';

@@ -23,6 +23,8 @@ const KEY_CODES = new Set([
   'config/field-not-allowed',
   'config/not-for-runtime',
   'config/not-in-include',
+  'config/not-used',
+  'config/not-for-pull-queue',
 ]);
 
 /** Adds line and column to the diagnostics of `file` that lack them. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { AppConfig } from '../src/index.js';
 
 const lower = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
-const id = (max: number) =>
+export const id = (max: number) =>
   fc
     .tuple(
       fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'.split('')),
@@ -15,7 +15,7 @@ const id = (max: number) =>
     );
 
 /** Strings that YAML could misread if written carelessly. */
-const trickyText = fc.oneof(
+export const trickyText = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.constantFrom(
     'yes',
