@@ -144,23 +144,8 @@ export function shouldCompress(
   response: ResponseRecordLike,
   options: CompressOptions = {},
 ): CompressDecision {
+  // Request-side checks first: they turn most requests away without reading the response.
   if (request.method.toUpperCase() === 'HEAD') return { compress: false, reason: 'HEAD request' };
-  const { status } = response;
-  if (status < 200 || status === 204 || status === 304) {
-    return { compress: false, reason: `status ${status} has no body` };
-  }
-  if (response.body.byteLength === 0) return { compress: false, reason: 'empty body' };
-  const encoding = getHeader(response.headers, 'content-encoding');
-  if (encoding !== undefined) {
-    return { compress: false, reason: `already encoded (Content-Encoding: ${encoding})` };
-  }
-  if (hasHeader(response.headers, 'content-range')) {
-    return { compress: false, reason: 'partial content (Content-Range)' };
-  }
-  const cacheControl = getList(response.headers, 'cache-control');
-  if (cacheControl !== undefined && parseCacheControl(cacheControl).has('no-transform')) {
-    return { compress: false, reason: 'Cache-Control: no-transform' };
-  }
   const acceptEncoding = getList(request.headers, 'accept-encoding');
   if (!acceptsGzip(acceptEncoding)) {
     return { compress: false, reason: 'client does not accept gzip' };
@@ -177,6 +162,24 @@ export function shouldCompress(
           ? userAgent !== undefined && trustedBrowser(userAgent)
           : rule(userAgent);
     if (!trusted) return { compress: false, reason: 'User-Agent not trusted with gzip' };
+  }
+  const { status } = response;
+  if (status < 200 || status === 204 || status === 304) {
+    return { compress: false, reason: `status ${status} has no body` };
+  }
+  if (response.body.byteLength === 0) return { compress: false, reason: 'empty body' };
+  const encoding = getHeader(response.headers, 'content-encoding');
+  if (encoding !== undefined) {
+    return { compress: false, reason: `already encoded (Content-Encoding: ${encoding})` };
+  }
+  if (hasHeader(response.headers, 'content-range')) {
+    return { compress: false, reason: 'partial content (Content-Range)' };
+  }
+  const cacheControl = getList(response.headers, 'cache-control');
+  if (cacheControl !== undefined && /no-transform/i.test(cacheControl)) {
+    if (parseCacheControl(cacheControl).has('no-transform')) {
+      return { compress: false, reason: 'Cache-Control: no-transform' };
+    }
   }
   const contentType = getHeader(response.headers, 'content-type');
   if (contentType === undefined) return { compress: false, reason: 'no Content-Type' };

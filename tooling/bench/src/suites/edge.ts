@@ -1,0 +1,369 @@
+/**
+ * @gaekit/edge: a static file response and a front-end cache hit, each against raw node:http
+ * serving the same bytes from memory, measured in the same run; then the cost of gzip per
+ * body and level. Every server runs in its own process (this file doubles as the server
+ * script with `--server KIND DIR`) and autocannon drives it from the bench process:
+ *
+ * - raw:    node:http answering every request with the file's bytes and the same header
+ *           fields, prepared once (the gzip bytes too, for clients that accept gzip);
+ * - static: `createStaticFiles().serve()` then `compressResponse()` per request, the path a
+ *           static handler takes in the pipeline (the file is held in memory after the first
+ *           request; its gzip is kept with it);
+ * - cache:  `createEdgeCache().lookup()` per request, answered from the entry stored on the
+ *           first request (`store()` after `serve()` and `compressResponse()`).
+ *
+ * Clients either send no `Accept-Encoding` (identity) or a browser's `User-Agent` with
+ * `Accept-Encoding: gzip, deflate, br` (gzip). The gzip table compresses example bodies
+ * (an HTML page, JSON, a JavaScript bundle, a stylesheet) in this process with node:zlib at
+ * levels 1, 6 and 9.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { nsPerCall, type SuiteResult } from '../suite.js';
+
+type Kind = 'raw' | 'static' | 'cache';
+type Client = 'identity' | 'gzip';
+
+const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
+const CLIENT_HEADERS: Record<Client, Record<string, string>> = {
+  identity: { accept: '*/*' },
+  gzip: { accept: '*/*', 'accept-encoding': 'gzip, deflate, br', 'user-agent': BROWSER_UA },
+};
+const FILE = 'public/page.html';
+
+/** Example bodies for the gzip table and the served file, built from installed packages. */
+function exampleBodies(): Record<string, Buffer> {
+  // Resolve through @gaekit/edge, whose dependencies these are.
+  const fromEdge = createRequire(
+    createRequire(import.meta.url).resolve('@gaekit/edge/package.json'),
+  );
+  const db = readFileSync(fromEdge.resolve('mime-db/db.json'));
+  const js = readFileSync(fromEdge.resolve('lru-cache'));
+  const types = Object.entries(
+    JSON.parse(db.toString()) as Record<string, { extensions?: string[]; compressible?: boolean }>,
+  );
+  const rows = types
+    .slice(0, 600)
+    .map(
+      ([type, info]) =>
+        `<tr class="row"><td><a href="/types/${type}">${type}</a></td><td>${(info.extensions ?? []).join(', ')}</td><td>${info.compressible ? 'yes' : 'no'}</td></tr>`,
+    );
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Media types</title><link rel="stylesheet" href="/static/site.css"></head><body><header><nav><a href="/">Home</a> <a href="/types">Types</a></nav></header><main><h1>Media types</h1><table><thead><tr><th>Type</th><th>Extensions</th><th>Compressible</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></main><footer><p>Generated for the benchmark.</p></footer></body></html>\n`;
+  const css = types
+    .slice(0, 800)
+    .map(
+      ([type], i) =>
+        `.type-${type.replace(/[^a-z0-9]/gi, '-')} {\n  color: #${((i * 2654435761) % 0xffffff).toString(16).padStart(6, '0')};\n  margin: ${i % 7}px ${i % 5}px;\n  font-weight: ${i % 2 ? 400 : 700};\n}\n`,
+    )
+    .join('');
+  return {
+    'HTML page': Buffer.from(html),
+    JSON: db,
+    'JavaScript bundle': js,
+    stylesheet: Buffer.from(css),
+  };
+}
+
+/** Runs as a server when this file is started with `--server KIND DIR`. */
+async function serve(kind: Kind, dir: string): Promise<void> {
+  const requestOf = (req: import('node:http').IncomingMessage) => {
+    const headers: [string, string][] = [];
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2)
+      headers.push([raw[i] as string, raw[i + 1] as string]);
+    return { method: req.method ?? 'GET', url: `http://127.0.0.1${req.url ?? '/'}`, headers };
+  };
+  let listener: (
+    req: import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+  ) => void;
+  if (kind === 'raw') {
+    const body = readFileSync(join(dir, FILE));
+    const zipped = gzipSync(body, { level: 6 });
+    const common = [
+      'Cache-Control',
+      'public, max-age=600',
+      'Expires',
+      new Date(Date.now() + 600_000).toUTCString(),
+      'ETag',
+      '"bench"',
+      'Last-Modified',
+      new Date().toUTCString(),
+    ];
+    const plainHeaders = [
+      'Content-Type',
+      'text/html; charset=utf-8',
+      ...common,
+      'Content-Length',
+      String(body.length),
+    ];
+    const gzipHeaders = [
+      'Content-Type',
+      'text/html; charset=utf-8',
+      ...common,
+      'Content-Encoding',
+      'gzip',
+      'Content-Length',
+      String(zipped.length),
+    ];
+    listener = (req, res) => {
+      const gzip = (req.headers['accept-encoding'] ?? '').includes('gzip');
+      res.writeHead(200, gzip ? gzipHeaders : plainHeaders);
+      res.end(gzip ? zipped : body);
+    };
+  } else {
+    const edge = await import('@gaekit/edge');
+    const statics = edge.createStaticFiles({ root: dir, watch: false });
+    const cache = edge.createEdgeCache({ maxBytes: 64 * 1024 * 1024 });
+    const handler = { url: '/static', staticDir: 'public' };
+    const send = (
+      res: import('node:http').ServerResponse,
+      response: import('@gaekit/edge').ResponseRecordLike,
+    ) => {
+      const flat: string[] = [];
+      for (const [name, value] of response.headers) flat.push(name, value);
+      res.writeHead(response.status, flat);
+      res.end(response.body);
+    };
+    listener = (req, res) => {
+      const request = requestOf(req);
+      if (kind === 'cache') {
+        const hit = cache.lookup(request);
+        if (hit) {
+          send(res, hit);
+          return;
+        }
+      }
+      void statics
+        .serve(FILE, handler, request)
+        .then((response) => edge.compressResponse(request, response))
+        .then((response) => {
+          if (kind === 'cache') cache.store(request, response, { staticHandler: true });
+          send(res, response);
+        });
+    };
+  }
+  const server = createServer(listener);
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    console.log(`listening ${typeof address === 'object' && address ? address.port : 0}`);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+const serverIndex = process.argv.indexOf('--server');
+if (serverIndex !== -1) {
+  await serve(process.argv[serverIndex + 1] as Kind, process.argv[serverIndex + 2] as string);
+}
+
+function startServer(kind: Kind, dir: string): Promise<{ child: ChildProcess; port: number }> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--server', kind, dir], {
+    // tsx and @gaekit/edge resolve from the bench package.
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      out += chunk;
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+interface Measured {
+  round: number;
+  kind: Kind;
+  client: Client;
+  requestsPerSecond: number;
+  latencyP99Ms: number;
+  errors: number;
+  non2xx: number;
+  bytesPerResponse: number;
+}
+
+async function load(
+  port: number,
+  client: Client,
+  seconds: number,
+): Promise<Omit<Measured, 'round' | 'kind' | 'client'>> {
+  const { default: autocannon } = await import('autocannon');
+  // The query keeps the cache's identity and gzip entries apart (one entry per URL).
+  const url = `http://127.0.0.1:${port}/static/page.html?${client}`;
+  const result = await autocannon({
+    url,
+    headers: CLIENT_HEADERS[client],
+    connections: 32,
+    duration: seconds,
+  });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP99Ms: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    bytesPerResponse:
+      result.requests.total > 0 ? Math.round(result.throughput.total / result.requests.total) : 0,
+  };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * All three servers run at once and are measured in turn, round after round (the order
+ * rotating), so a slow moment of the machine falls on every target alike; ratios are taken
+ * within a round.
+ */
+async function measureAll(dir: string, seconds: number, rounds: number): Promise<Measured[]> {
+  const kinds: Kind[] = ['raw', 'static', 'cache'];
+  const servers = new Map<Kind, { child: ChildProcess; port: number }>();
+  try {
+    for (const kind of kinds) servers.set(kind, await startServer(kind, dir));
+    for (const [, { port }] of servers) {
+      for (const client of ['identity', 'gzip'] as const) await load(port, client, 1);
+    }
+    const measured: Measured[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const client of ['identity', 'gzip'] as const) {
+        for (let i = 0; i < kinds.length; i++) {
+          const kind = kinds[(i + round) % kinds.length] as Kind;
+          const { port } = servers.get(kind) as { port: number };
+          measured.push({ round, kind, client, ...(await load(port, client, seconds)) });
+        }
+      }
+    }
+    return measured;
+  } finally {
+    for (const { child } of servers.values()) await stop(child);
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+interface GzipRow {
+  body: string;
+  bytes: number;
+  levels: Array<{ level: number; ratio: number; microseconds: number; mbPerSecond: number }>;
+}
+
+function gzipTable(bodies: Record<string, Buffer>, ms: number): GzipRow[] {
+  const rows: GzipRow[] = [];
+  for (const [name, full] of Object.entries(bodies)) {
+    for (const size of [1024, 16 * 1024, full.length]) {
+      if (size > full.length) continue;
+      const body = full.subarray(0, size);
+      const levels = [1, 6, 9].map((level) => {
+        const out = gzipSync(body, { level }).length;
+        const ns = nsPerCall(() => gzipSync(body, { level }), ms, 20_000);
+        return {
+          level,
+          ratio: out / body.length,
+          microseconds: ns / 1000,
+          mbPerSecond: body.length / 1e6 / (ns / 1e9),
+        };
+      });
+      rows.push({ body: name, bytes: body.length, levels });
+    }
+  }
+  return rows;
+}
+
+/** The suite: req/s of static and cache-hit responses vs raw node:http, and gzip per level. */
+export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
+  const seconds = smoke ? 1 : 2;
+  const rounds = smoke ? 1 : 9;
+  const bodies = exampleBodies();
+  // A 16 KB page: small enough that the server's work per request shows, not only bytes.
+  const served = (bodies['HTML page'] as Buffer).subarray(0, 16 * 1024);
+  const dir = mkdtempSync(join(tmpdir(), 'gaekit-bench-edge-'));
+  let all: Measured[] = [];
+  try {
+    mkdirSync(join(dir, 'public'));
+    writeFileSync(join(dir, FILE), served);
+    all = await measureAll(dir, seconds, rounds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const summary = (['identity', 'gzip'] as const).flatMap((client) =>
+    (['raw', 'static', 'cache'] as const).map((kind) => {
+      const runs = all.filter((m) => m.kind === kind && m.client === client);
+      const ratios = runs.map((m) => {
+        const raw = all.find((r) => r.kind === 'raw' && r.client === client && r.round === m.round);
+        return raw && raw.requestsPerSecond > 0 ? m.requestsPerSecond / raw.requestsPerSecond : 0;
+      });
+      return {
+        kind,
+        client,
+        requestsPerSecond: median(runs.map((m) => m.requestsPerSecond)),
+        ratioToRaw: median(ratios),
+        latencyP99Ms: median(runs.map((m) => m.latencyP99Ms)),
+        errors: runs.reduce((sum, m) => sum + m.errors, 0),
+        non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
+        bytesPerResponse: median(runs.map((m) => m.bytesPerResponse)),
+      };
+    }),
+  );
+  const label: Record<Kind, string> = {
+    raw: 'raw node:http, bytes in memory (baseline)',
+    static: '@gaekit/edge static file (serve + compressResponse)',
+    cache: '@gaekit/edge cache hit (lookup)',
+  };
+  const httpRows = summary.map(
+    (s) =>
+      `| ${s.client} | ${label[s.kind]} | ${s.requestsPerSecond} | ${s.ratioToRaw.toFixed(2)}× | ${s.kind === 'raw' ? '' : '≥ 0.90×'} | ${s.latencyP99Ms} | ${s.bytesPerResponse} | ${s.errors + s.non2xx} |`,
+  );
+
+  const gzip = gzipTable(bodies, smoke ? 20 : 300);
+  const kb = (n: number) =>
+    n >= 1024 ? `${(n / 1024).toFixed(n % 1024 === 0 ? 0 : 1)} KB` : `${n} B`;
+  const gzipRows = gzip.map((row) => {
+    const cells = row.levels.map(
+      (l) => `${(l.ratio * 100).toFixed(1)} % / ${l.microseconds.toFixed(0)} µs`,
+    );
+    const [one, six] = row.levels;
+    const extra =
+      one && six
+        ? `${((1 - six.ratio / one.ratio) * 100).toFixed(1)} % | ${(six.microseconds / one.microseconds).toFixed(2)}×`
+        : ' | ';
+    return `| ${row.body} | ${kb(row.bytes)} | ${cells.join(' | ')} | ${extra} |`;
+  });
+  const markdown = [
+    `autocannon, 32 connections, ${seconds} s per target and client, ${rounds} round(s) after a warm-up, the three servers (each its own process) measured in turn within a round; median req/s, and median of the per-round ratios to raw. The file is the first ${kb(served.length)} of the HTML page below. "gzip" clients send a browser User-Agent and Accept-Encoding: gzip, deflate, br (raw answers its prepared gzip bytes).`,
+    '',
+    '| client | server | req/s | ratio to raw | target | p99 ms | bytes/response | errors + non-2xx |',
+    '|---|---|---|---|---|---|---|---|',
+    ...httpRows,
+    '',
+    '',
+    'gzip (node:zlib, synchronous, in the bench process): compressed size as % of the body / time per body, per level; the first 1 KB, the first 16 KB and the whole body.',
+    '',
+    '| body | size | level 1 | level 6 | level 9 | level 6 smaller than 1 by | level 6 time ÷ level 1 |',
+    '|---|---|---|---|---|---|---|',
+    ...gzipRows,
+  ].join('\n');
+  return {
+    title: '@gaekit/edge: static and cache-hit responses vs raw node:http; gzip per level',
+    markdown,
+    data: { http: summary, runs: all, gzip, seconds, rounds },
+  };
+}
