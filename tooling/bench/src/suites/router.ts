@@ -140,10 +140,11 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
       sink += sequential(next());
     };
     const timedFmw = () => {
-      sink += (fmw.find('GET', next())?.store as { index: number }).index;
+      sink += (fmw.find('GET', next())?.store as { index: number } | undefined)?.index ?? -1;
     };
     const timedFmwCompiled = () => {
-      sink += (fmwCompiled.find('GET', next())?.store as { index: number }).index;
+      sink +=
+        (fmwCompiled.find('GET', next())?.store as { index: number } | undefined)?.index ?? -1;
     };
     const samples = {
       gaekit: [] as number[],
