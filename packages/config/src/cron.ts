@@ -122,7 +122,9 @@ export function validateCron(
   jobs: unknown,
   options: ValidateFileOptions = {},
 ): ConfigResult<CronJob[]> {
-  return jobsOf(validateFileValue(CRON_FILE, { cron: jobs }, options.fileName));
+  // The file's own shape, `{ cron: [...] }`, is read too.
+  const value = isRecord(jobs) && 'cron' in jobs ? jobs : { cron: jobs };
+  return jobsOf(validateFileValue(CRON_FILE, value, options.fileName));
 }
 
 /**

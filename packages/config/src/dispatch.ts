@@ -107,7 +107,9 @@ export function validateDispatch(
   rules: unknown,
   options: ValidateFileOptions = {},
 ): ConfigResult<DispatchRule[]> {
-  return rulesOf(validateFileValue(DISPATCH_FILE, { dispatch: rules }, options.fileName));
+  // The file's own shape, `{ dispatch: [...] }`, is read too.
+  const value = isRecord(rules) && 'dispatch' in rules ? rules : { dispatch: rules };
+  return rulesOf(validateFileValue(DISPATCH_FILE, value, options.fileName));
 }
 
 /**

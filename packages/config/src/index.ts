@@ -55,7 +55,14 @@ export {
   parseQueueRate,
 } from './formats.js';
 export { camelToSnake, snakeToCamel } from './keys.js';
-export { CONFIG_FILES, type LoadConfigOptions, type LoadedConfig, loadConfig } from './load.js';
+export {
+  CONFIG_FILES,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  loadConfig,
+  OTHER_CONFIG_FILES,
+  type OtherConfigName,
+} from './load.js';
 export {
   defineQueues,
   parseQueues,

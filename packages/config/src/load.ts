@@ -9,10 +9,18 @@ import {
   validateApp,
   validateAppYaml,
 } from './app.js';
+import { validateCron, validateCronYaml } from './cron.js';
 import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
+import { validateDispatch, validateDispatchYaml } from './dispatch.js';
 import { ConfigError } from './errors.js';
+import { validateQueues, validateQueueYaml } from './queue.js';
 import type { AppConfig } from './schema/app.js';
+import type { CronJob } from './schema/cron.js';
+import type { DispatchRule } from './schema/dispatch.js';
+import type { QueueConfig } from './schema/queue.js';
+import { didYouMean } from './suggest.js';
+import type { ConfigResult } from './validate.js';
 
 /** Config file names `loadConfig` looks for in a directory, in this order. */
 export const CONFIG_FILES = [
@@ -32,7 +40,23 @@ export interface LoadConfigOptions {
   mode?: Mode;
   /** Project id, used to check that version host names fit. */
   projectId?: string;
+  /**
+   * Read dispatch.yaml, cron.yaml and queue.yaml next to the config when the config does not
+   * define them (app.config.ts exports `dispatch`, `cron`, `queues`; app.yaml cannot).
+   * @default true
+   */
+  siblingFiles?: boolean;
 }
+
+/** The app-wide files besides app.yaml, by the name of their app.config.ts export. */
+export const OTHER_CONFIG_FILES = {
+  dispatch: 'dispatch.yaml',
+  cron: 'cron.yaml',
+  queues: 'queue.yaml',
+} as const;
+
+/** The name of an app-wide config export: `dispatch`, `cron` or `queues`. */
+export type OtherConfigName = keyof typeof OTHER_CONFIG_FILES;
 
 /** A config loaded from disk. */
 export interface LoadedConfig {
@@ -46,8 +70,102 @@ export interface LoadedConfig {
   dependencies: string[];
   /** Warnings found while validating (errors throw instead). */
   warnings: Diagnostic[];
-  /** The module's other exports (dispatch, cron, queues definitions), not yet validated. */
+  /** The module's named exports as they are (app.config.ts only). */
   exports: Record<string, unknown>;
+  /** dispatch.yaml rules: the `dispatch` export of app.config.ts, else dispatch.yaml next to the config. */
+  dispatch?: DispatchRule[];
+  /** cron.yaml jobs: the `cron` export, else cron.yaml next to the config. */
+  cron?: CronJob[];
+  /** queue.yaml: the `queues` export, else queue.yaml next to the config. */
+  queues?: QueueConfig;
+  /**
+   * Absolute path of the file each of `dispatch`, `cron` and `queues` came from: the config
+   * file itself when it exports them (so `gae build` writes the YAML), else the YAML file.
+   */
+  sources: Partial<Record<OtherConfigName, string>>;
+}
+
+const VALIDATE_EXPORT = {
+  dispatch: validateDispatch,
+  cron: validateCron,
+  queues: validateQueues,
+} as const;
+const VALIDATE_YAML = {
+  dispatch: validateDispatchYaml,
+  cron: validateCronYaml,
+  queues: validateQueueYaml,
+} as const;
+
+interface Others {
+  values: Pick<LoadedConfig, OtherConfigName>;
+  sources: LoadedConfig['sources'];
+  diagnostics: Diagnostic[];
+  dependencies: string[];
+}
+
+/** Loads dispatch, cron and queues from the config's exports or from the YAML files next to it. */
+function loadOthers(
+  file: string,
+  exports: Record<string, unknown>,
+  mode: Mode,
+  siblingFiles: boolean,
+): Others {
+  const others: Others = { values: {}, sources: {}, diagnostics: [], dependencies: [] };
+  const root = dirname(file);
+  for (const name of Object.keys(OTHER_CONFIG_FILES) as OtherConfigName[]) {
+    let result: ConfigResult<unknown> | undefined;
+    if (exports[name] !== undefined) {
+      const input = callDefinition(exports[name], mode, file, name);
+      result = VALIDATE_EXPORT[name](input, { fileName: file });
+      others.sources[name] = file;
+    } else if (siblingFiles) {
+      const path = join(root, OTHER_CONFIG_FILES[name]);
+      if (!existsSync(path)) continue;
+      result = VALIDATE_YAML[name](readFileSync(path, 'utf8'), { fileName: path });
+      others.sources[name] = path;
+      others.dependencies.push(path);
+    }
+    if (!result) continue;
+    others.diagnostics.push(...result.diagnostics);
+    if (result.success) (others.values as Record<string, unknown>)[name] = result.data;
+  }
+  // A misspelt export would silently define nothing.
+  for (const key of Object.keys(exports)) {
+    if (key in OTHER_CONFIG_FILES) continue;
+    const hint = didYouMean(key, Object.keys(OTHER_CONFIG_FILES));
+    if (!hint) continue;
+    others.diagnostics.push({
+      severity: 'warning',
+      code: 'config/unknown-export',
+      path: [key],
+      pathText: key,
+      message: `the export ${JSON.stringify(key)} is not read; gaekit reads dispatch, cron and queues`,
+      hint,
+      file,
+    });
+  }
+  return others;
+}
+
+/** Calls a definition written as a function of the mode, reporting a throw as a load failure. */
+function callDefinition(definition: unknown, mode: Mode, file: string, name: string): unknown {
+  try {
+    return resolveDefinition(definition, { mode });
+  } catch (error) {
+    throw new ConfigError(
+      [
+        {
+          severity: 'error',
+          code: 'config/load-failed',
+          path: [name],
+          pathText: name,
+          message: `the ${name} function threw: ${(error as Error).message}`,
+          file,
+        },
+      ],
+      { cause: error },
+    );
+  }
 }
 
 function findConfigFile(path: string): string {
@@ -152,7 +270,9 @@ async function importConfigModule(
 /**
  * Loads and validates the app config: `app.config.ts` (or `.mts`/`.js`/`.mjs`, bundled in
  * memory with esbuild and imported) or a plain `app.yaml`. `path` may be the file or the
- * app's directory.
+ * app's directory. dispatch, cron and queues come from the config's named exports
+ * (`export const cron = defineCron([...])`), or else from dispatch.yaml, cron.yaml and
+ * queue.yaml next to it.
  * @throws {ConfigError} when the file is missing, does not load, or is invalid; each
  * diagnostic names the file and, where known, line and column.
  */
@@ -163,19 +283,25 @@ export async function loadConfig(
   const file = findConfigFile(path);
   const root = dirname(file);
   const mode = options.mode ?? 'development';
+  const siblingFiles = options.siblingFiles ?? true;
   if (file.endsWith('.yaml') || file.endsWith('.yml')) {
     const result = validateAppYaml(readFileSync(file, 'utf8'), {
       fileName: file,
       ...(options.projectId ? { projectId: options.projectId } : {}),
     });
-    if (!result.success) throw new ConfigError(sortDiagnostics(result.diagnostics));
+    const others = loadOthers(file, {}, mode, siblingFiles);
+    const diagnostics = sortDiagnostics([...result.diagnostics, ...others.diagnostics]);
+    if (!result.success || diagnostics.some((d) => d.severity === 'error'))
+      throw new ConfigError(diagnostics);
     return {
       app: result.data,
       file,
       root,
-      dependencies: [file],
-      warnings: result.diagnostics,
+      dependencies: [file, ...others.dependencies],
+      warnings: diagnostics,
       exports: {},
+      ...others.values,
+      sources: others.sources,
     };
   }
   const { module, dependencies } = await importConfigModule(file);
@@ -193,12 +319,24 @@ export async function loadConfig(
       },
     ]);
   }
-  const input = resolveDefinition(definition, { mode });
+  const input = callDefinition(definition, mode, file, 'default');
   const result = validateApp(input, {
     fileName: file,
     ...(options.projectId ? { projectId: options.projectId } : {}),
   });
-  if (!result.success) throw new ConfigError(result.diagnostics);
   const { default: _default, ...exports } = module;
-  return { app: result.data, file, root, dependencies, warnings: result.diagnostics, exports };
+  const others = loadOthers(file, exports, mode, siblingFiles);
+  const diagnostics = [...result.diagnostics, ...others.diagnostics];
+  if (!result.success || diagnostics.some((d) => d.severity === 'error'))
+    throw new ConfigError(diagnostics);
+  return {
+    app: result.data,
+    file,
+    root,
+    dependencies: [...dependencies, ...others.dependencies],
+    warnings: diagnostics,
+    exports,
+    ...others.values,
+    sources: others.sources,
+  };
 }

@@ -128,3 +128,102 @@ export const cron = { cron: [] };`,
     expect(error.diagnostics[0]?.allowed).toContain('app.config.ts');
   });
 });
+
+describe('loadConfig: dispatch, cron and queues', () => {
+  const TS_CONFIG = `import { defineApp, defineCron, defineDispatch, defineQueues } from '@gaekit/config';
+export default defineApp({ runtime: 'nodejs22' });
+export const dispatch = defineDispatch([{ url: '*/api/*', service: 'api' }]);
+export const cron = defineCron(({ mode }) => [
+  { url: '/tasks/summary', schedule: mode === 'production' ? 'every 24 hours' : 'every 5 minutes' },
+]);
+export const queues = defineQueues([{ name: 'mail', rate: '5/s' }]);
+`;
+
+  it('reads the named exports of app.config.ts, calling functions with the mode', async () => {
+    const dir = project({ 'app.config.ts': TS_CONFIG });
+    const loaded = await loadConfig(dir, { mode: 'production' });
+    const file = join(dir, 'app.config.ts');
+    expect(loaded.dispatch).toEqual([{ url: '*/api/*', service: 'api' }]);
+    expect(loaded.cron).toEqual([{ url: '/tasks/summary', schedule: 'every 24 hours' }]);
+    expect(loaded.queues).toEqual({ queue: [{ name: 'mail', rate: '5/s' }] });
+    expect(loaded.sources).toEqual({ dispatch: file, cron: file, queues: file });
+    expect((await loadConfig(dir)).cron?.[0]?.schedule).toBe('every 5 minutes');
+  });
+
+  it('prefers an export to the YAML file next to the config', async () => {
+    const dir = project({
+      'app.config.ts': TS_CONFIG,
+      'cron.yaml': 'cron:\n- url: /old\n  schedule: every 1 hours\n',
+    });
+    const loaded = await loadConfig(dir);
+    expect(loaded.cron?.[0]?.url).toBe('/tasks/summary');
+    expect(loaded.dependencies).not.toContain(join(dir, 'cron.yaml'));
+  });
+
+  it('reads dispatch.yaml, cron.yaml and queue.yaml next to app.yaml and watches them', async () => {
+    const dir = project({
+      'app.yaml': 'runtime: nodejs22\n',
+      'dispatch.yaml': 'dispatch:\n- url: "*/api/*"\n  service: api\n',
+      'cron.yaml': 'cron:\n- url: /a\n  schedule: every monday 09:00\n  timezone: Europe/Berlin\n',
+      'queue.yaml': 'queue:\n- name: work\n  mode: pull\n',
+    });
+    const loaded = await loadConfig(dir);
+    expect(loaded.dispatch).toEqual([{ url: '*/api/*', service: 'api' }]);
+    expect(loaded.cron?.[0]?.timezone).toBe('Europe/Berlin');
+    expect(loaded.queues?.queue).toEqual([{ name: 'work', mode: 'pull' }]);
+    expect(loaded.sources.queues).toBe(join(dir, 'queue.yaml'));
+    expect(loaded.dependencies.sort()).toEqual(
+      ['app.yaml', 'cron.yaml', 'dispatch.yaml', 'queue.yaml'].map((f) => join(dir, f)),
+    );
+    const alone = await loadConfig(dir, { siblingFiles: false });
+    expect(alone.cron).toBeUndefined();
+    expect(alone.sources).toEqual({});
+  });
+
+  it('reports problems of every file at once, each with its file, line and column', async () => {
+    const dir = project({
+      'app.config.ts': `export default { runtime: 'nodejs22', instanceClass: 'B9' };
+export const dispatch = [{ url: '/api/*', service: 'api' }];`,
+      'queue.yaml': 'queue:\n- name: mail\n  rate: 600/s\n',
+    });
+    const error = await loadError(dir);
+    const where = error.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => `${d.file?.slice(dir.length + 1)}:${d.line ?? '-'} ${d.pathText} ${d.code}`);
+    expect(where.sort()).toEqual([
+      'app.config.ts:- dispatch[0].url config/invalid-dispatch-url',
+      'app.config.ts:- instanceClass config/invalid-value',
+      'queue.yaml:3 queue[0].rate config/out-of-range',
+    ]);
+  });
+
+  it('warns about an export that looks like a misspelt one', async () => {
+    const dir = project({
+      'app.config.ts': `export default { runtime: 'nodejs22' };
+export const queue = [{ name: 'mail', rate: '5/s' }];
+export const helpers = 1;`,
+    });
+    const loaded = await loadConfig(dir);
+    expect(loaded.queues).toBeUndefined();
+    expect(loaded.warnings).toEqual([
+      expect.objectContaining({
+        code: 'config/unknown-export',
+        pathText: 'queue',
+        hint: 'did you mean "queues"?',
+      }),
+    ]);
+  });
+
+  it('reports a definition function that throws', async () => {
+    const dir = project({
+      'app.config.ts': `export default { runtime: 'nodejs22' };
+export const cron = () => { throw new Error('no jobs today'); };`,
+    });
+    const error = await loadError(dir);
+    expect(error.diagnostics[0]).toMatchObject({
+      code: 'config/load-failed',
+      pathText: 'cron',
+      message: 'the cron function threw: no jobs today',
+    });
+  });
+});
