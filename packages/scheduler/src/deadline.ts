@@ -1,34 +1,29 @@
 /**
- * The deadline of one request. Until `@gaekit/limits` lands, the scheduler uses this small
- * timer-based implementation; a different one can be injected through
- * {@link SchedulerOptions.deadline}.
+ * Request deadlines come from `@gaekit/limits` (`createDeadline`, `DeadlineExceededError`).
+ * This module keeps the scheduler's narrow view of a deadline, so a different one can still
+ * be injected through {@link SchedulerOptions.deadline}, and the names it exported before.
  */
+import { createDeadline, DEADLINE_EXCEEDED_MESSAGE, DeadlineExceededError } from '@gaekit/limits';
 
-/** The message App Engine gives with `DeadlineExceededError`. */
-export const DEADLINE_MESSAGE =
-  'The overall deadline for responding to the HTTP request was exceeded.';
+export { DeadlineExceededError };
 
 /**
- * The reason of a request's `signal` when the request passes its deadline. The app gets a
- * short grace period to answer after it; then the instance is ended.
+ * The message App Engine gives with `DeadlineExceededError`.
+ * @deprecated Use `DEADLINE_EXCEEDED_MESSAGE` of `@gaekit/limits` (the same string).
  */
-export class DeadlineExceededError extends Error {
-  /** Stable code, as every gaekit error has. */
-  readonly code = 'deadline/exceeded';
-  constructor(message = DEADLINE_MESSAGE) {
-    super(message);
-    this.name = 'DeadlineExceededError';
-  }
-}
+export const DEADLINE_MESSAGE: string = DEADLINE_EXCEEDED_MESSAGE;
 
-/** One request's deadline: a signal at the deadline, a hard expiry after the grace period. */
+/**
+ * One request's deadline as the scheduler uses it: a signal at the deadline, a hard expiry
+ * after the grace period. `createDeadline` of `@gaekit/limits` makes one.
+ */
 export interface Deadline {
   /** Aborts at the deadline with a {@link DeadlineExceededError} reason. */
   readonly signal: AbortSignal;
   /**
    * Optional: registers what to do at the deadline without reading `signal`. Creating an
-   * `AbortSignal` costs more than the rest of a small request, so the built-in deadline makes
-   * its signal only when someone reads it, and instances use this hook instead.
+   * `AbortSignal` costs more than the rest of a small request, so instances use this hook
+   * when the deadline has it.
    */
   onDeadline?(listener: () => void): void;
   /** Registers what to do at the hard expiry (deadline + grace). Called at most once. */
@@ -48,43 +43,11 @@ export interface DeadlineTiming {
 /** Makes a {@link Deadline}. Inject your own through {@link SchedulerOptions.deadline}. */
 export type DeadlineFactory = (timing: DeadlineTiming) => Deadline;
 
-/** The built-in {@link DeadlineFactory}: two unref'd timers and a signal made on first use. */
-export const timerDeadline: DeadlineFactory = ({ timeoutMs, graceMs }) => {
-  let controller: AbortController | undefined;
-  let reason: DeadlineExceededError | undefined;
-  let onDeadline: (() => void) | undefined;
-  let onHard: (() => void) | undefined;
-  let hard: NodeJS.Timeout | undefined;
-  const soft = setTimeout(() => {
-    reason = new DeadlineExceededError();
-    controller?.abort(reason);
-    onDeadline?.();
-    hard = setTimeout(() => onHard?.(), graceMs);
-    hard.unref();
-  }, timeoutMs);
-  soft.unref();
-  return {
-    get signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (reason) controller.abort(reason);
-      }
-      return controller.signal;
-    },
-    onDeadline(fn) {
-      onDeadline = fn;
-    },
-    onHardExpiry(fn) {
-      onHard = fn;
-    },
-    dispose() {
-      clearTimeout(soft);
-      if (hard) clearTimeout(hard);
-      onDeadline = undefined;
-      onHard = undefined;
-    },
-  };
-};
+/**
+ * The default {@link DeadlineFactory}: `createDeadline` of `@gaekit/limits`.
+ * @deprecated Use `createDeadline` of `@gaekit/limits`; this is the same function.
+ */
+export const timerDeadline: DeadlineFactory = createDeadline;
 
 /** Calls `listener` at the deadline, through `onDeadline` when the deadline has it. */
 export function whenDeadline(deadline: Deadline, listener: () => void): void {

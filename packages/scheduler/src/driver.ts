@@ -19,9 +19,10 @@ export interface Driver {
   start(): Promise<void>;
   /**
    * Serves one request. Rejects when the app's handler throws (an app error, the instance
-   * lives on); a crash is reported through `onCrash` instead.
+   * lives on); a crash is reported through `onCrash` instead. With a `requestId`, what the
+   * app writes while the request runs is attributed to it (worker and inline kinds).
    */
-  handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord>;
+  handle(request: RequestRecord, deadline: Deadline, requestId?: string): Promise<ResponseRecord>;
   /** Set by the scheduler: called once when the instance dies on its own. */
   onCrash: (info: CrashInfo) => void;
   /** Ends the instance now (terminate / SIGKILL). Resolves when it is gone. */
@@ -46,5 +47,16 @@ export interface DriverContext {
   enforceMemory: boolean;
   startTimeoutMs: number;
   maxConcurrentRequests: number;
-  output: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * A line of the app's output. An attributed line (written while a request with a log id
+   * ran) is Cloud Logging JSON, with the request id and the text a person should see.
+   */
+  output: (stream: 'stdout' | 'stderr', line: string, attributed?: Attribution) => void;
+}
+
+/** Which request a line of output belongs to. */
+export interface Attribution {
+  requestId: string;
+  /** The line as written (plain console text), or the JSON line itself. */
+  text: string;
 }

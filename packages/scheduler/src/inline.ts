@@ -1,7 +1,10 @@
 import { pathToFileURL } from 'node:url';
+import { createLogging, type Logging } from '@gaekit/logging';
+import { attributionSink } from './attribution.js';
 import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { type FetchHandler, runFetch, toFetch } from './handler.js';
+import { attributeInlineOutput, flushInlineOutput } from './inline-output.js';
 import type { RequestRecord, ResponseRecord } from './types.js';
 
 /** A module path (absolute or relative to `root`) or URL, or the handler itself. */
@@ -26,37 +29,77 @@ export class InlineDriver implements Driver {
   onCrash: (info: CrashInfo) => void = () => {};
   #fetch: ((request: Request) => Response | Promise<Response>) | undefined;
   #alive = true;
+  /** Request contexts of this instance: console output and `log.*` lines go to `ctx.output`. */
+  #logging: Logging;
+  #release: (() => void) | undefined;
 
   constructor(
     private readonly source: InlineSource,
     private readonly ctx: DriverContext,
-  ) {}
+  ) {
+    this.#logging = createLogging({
+      sinks: [
+        attributionSink(ctx.env.GOOGLE_CLOUD_PROJECT, (line) =>
+          ctx.output(line.stream, line.json, { requestId: line.requestId, text: line.text }),
+        ),
+      ],
+      instanceId: ctx.instanceId,
+    });
+  }
 
   async start(): Promise<void> {
     if ('handler' in this.source) {
       this.#fetch = toFetch(this.source.handler, 'the handler');
-      return;
+    } else {
+      await this.#import(this.source.module);
     }
-    const url = moduleUrl(this.source.module, this.ctx.root);
+    if (this.#alive) this.#release = attributeInlineOutput(this.#logging);
+  }
+
+  async #import(module: string): Promise<void> {
+    const url = moduleUrl(module, this.ctx.root);
     const separator = url.includes('?') ? '&' : '?';
     const namespace: unknown = await import(
       `${url}${separator}gaekit-instance=${this.ctx.instanceId}`
     );
-    this.#fetch = toFetch(namespace, this.source.module);
+    this.#fetch = toFetch(namespace, module);
   }
 
-  handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord> {
+  handle(request: RequestRecord, deadline: Deadline, requestId?: string): Promise<ResponseRecord> {
     const fetch = this.#fetch;
     if (!fetch || !this.#alive) return Promise.reject(new Error('instance is not running'));
-    return runFetch(fetch, request, () => deadline.signal);
+    const signal = () => deadline.signal;
+    if (requestId === undefined) return runFetch(fetch, request, signal);
+    const active = this.#logging.startRequest({
+      requestId,
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+    });
+    return active
+      .run(() => runFetch(fetch, request, signal))
+      .then(
+        (response) => {
+          flushInlineOutput(active);
+          active.end({ status: response.status, responseSize: response.body.byteLength });
+          return response;
+        },
+        (error: unknown) => {
+          flushInlineOutput(active);
+          active.end({ status: 500 });
+          throw error;
+        },
+      );
   }
 
   async kill(): Promise<void> {
     this.#alive = false;
+    this.#release?.();
+    this.#release = undefined;
   }
 
   async stop(): Promise<void> {
-    this.#alive = false;
+    await this.kill();
   }
 
   memoryBytes(): number | undefined {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
-import type { Deadline } from './deadline.js';
+import { type Deadline, whenDeadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { forwardLines } from './lines.js';
 import type { HeaderPairs, RequestRecord, ResponseRecord } from './types.js';
@@ -213,7 +213,7 @@ export class ProcessDriver implements Driver {
     );
   }
 
-  handle(request: RequestRecord, _deadline: Deadline): Promise<ResponseRecord> {
+  handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord> {
     if (this.#ending || !this.#child) return Promise.reject(new Error('instance is not running'));
     return new Promise((resolve, reject) => {
       const headers: string[] = [];
@@ -228,6 +228,8 @@ export class ProcessDriver implements Driver {
         request.body.byteLength > 0 ||
         !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(request.method);
       if (hasBody) headers.push('content-length', String(request.body.byteLength));
+      let answered = false;
+      let aborted = false;
       const outgoing = httpRequest(
         {
           host: '127.0.0.1',
@@ -242,6 +244,7 @@ export class ProcessDriver implements Driver {
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
           incoming.on('end', () => {
+            answered = true;
             const pairs: HeaderPairs = [];
             const raw = incoming.rawHeaders;
             for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -260,8 +263,18 @@ export class ProcessDriver implements Driver {
       );
       // A connection that breaks is most often the process dying: give the exit event a
       // moment to arrive, so the request is answered (once) as part of the crash.
-      const fail = (error: Error) => setTimeout(() => reject(error), 200).unref();
+      const fail = (error: Error) => {
+        if (!aborted) setTimeout(() => reject(error), 200).unref();
+      };
       outgoing.on('error', fail);
+      // HTTP has no other way to tell the app: at the deadline its connection is closed
+      // (its `req` and `res` emit 'close'). The request is then left to the hard expiry,
+      // which answers the platform's 500 and ends the instance after the grace period.
+      whenDeadline(deadline, () => {
+        if (answered) return;
+        aborted = true;
+        outgoing.destroy();
+      });
       outgoing.end(hasBody ? request.body : undefined);
     });
   }

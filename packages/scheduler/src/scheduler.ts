@@ -8,7 +8,9 @@ import {
   parseIdleTimeout,
   parsePendingLatency,
 } from '@gaekit/config';
-import { type Deadline, type DeadlineFactory, timerDeadline } from './deadline.js';
+import { createDeadline } from '@gaekit/limits';
+import type { Deadline, DeadlineFactory } from './deadline.js';
+import { isDeadlineError } from './deadline-error.js';
 import type { Driver, DriverContext } from './driver.js';
 import { type FetchHandler, headerPairs } from './handler.js';
 import { InlineDriver, moduleUrl } from './inline.js';
@@ -110,8 +112,16 @@ export interface SchedulerOptions {
   restartDelayMs?: number;
   /** Memory limit in MB, enforced with V8's old-space limit; `false` reports it without enforcing. @default the instance class's memory (F1 384, B2 768, ...) */
   memoryLimitMb?: number | false;
-  /** Makes each request's deadline (injected so `@gaekit/limits` can provide it). @default a timer-based deadline */
+  /** Makes each request's deadline. @default `createDeadline` of `@gaekit/limits` */
   deadline?: DeadlineFactory;
+  /**
+   * A request addressed to an instance that cannot take it now (full at
+   * `max_concurrent_requests`, still starting, or stopping) gets 503 at once, as in
+   * production (spec §12.2). `true` makes it wait in the pending queue for that instance
+   * instead (a stopping or unknown instance still gets 503).
+   * @default false
+   */
+  waitForAddressedInstance?: boolean;
   /** What the scheduler did or saw. @default problems (crashes, deadlines, app errors, pending timeouts) written to stderr */
   onEvent?: (event: SchedulerEvent) => void;
   /** The app's stdout and stderr: copied to this process's, only sent as `app-output` events, or dropped. @default "inherit" */
@@ -122,7 +132,11 @@ export interface SchedulerOptions {
 export interface DispatchOptions {
   /** Send the request to this instance (basic and manual scaling; ignored under automatic scaling, where instances are not addressable). */
   instance?: string;
-  /** The request's log id, named in crash and deadline events. */
+  /**
+   * The request's log id: named in crash and deadline events, and, on worker and inline
+   * instances, the request that the app's console output and `log.*` lines written while it
+   * runs belong to (`app-output` events carry it).
+   */
   requestId?: string;
 }
 
@@ -330,7 +344,7 @@ class SchedulerImpl implements Scheduler {
     this.#memoryLimitMb =
       typeof options.memoryLimitMb === 'number' ? options.memoryLimitMb : classMemory;
     this.#enforceMemory = options.memoryLimitMb !== false;
-    this.#deadline = options.deadline ?? timerDeadline;
+    this.#deadline = options.deadline ?? createDeadline;
     const onEvent = options.onEvent ?? defaultOnEvent;
     this.#emit = (event) => {
       try {
@@ -376,7 +390,13 @@ class SchedulerImpl implements Scheduler {
       this.#ensureStarted();
       if (job.target !== undefined) {
         const target = this.#instances.find((instance) => instance.id === job.target);
-        if (!target || target.state === 'draining' || target.state === 'stopped') {
+        const waits = this.#o.waitForAddressedInstance === true;
+        if (
+          !target ||
+          target.state === 'draining' ||
+          target.state === 'stopped' ||
+          (!waits && !this.#canTake(target))
+        ) {
           this.#finish(job, unavailable(), 'unavailable');
           return;
         }
@@ -521,7 +541,7 @@ class SchedulerImpl implements Scheduler {
     });
     let handled: Promise<ResponseRecord>;
     try {
-      handled = instance.driver.handle(job.request, deadline);
+      handled = instance.driver.handle(job.request, deadline, job.requestId);
     } catch (error) {
       handled = Promise.reject(error);
     }
@@ -534,9 +554,12 @@ class SchedulerImpl implements Scheduler {
       (error: unknown) => {
         if (job.done) return;
         const err = error instanceof Error ? error : new Error(String(error));
-        if (deadline.signal.aborted) {
+        if (isDeadlineError(err) && deadline.signal.aborted) {
+          // The handler let DeadlineExceededError escape: the platform's 500, and the instance
+          // is ended (spec §9.1: both deadline errors kill it, with its other requests).
           this.#emit({ type: 'deadline', instanceId: instance.id, requestId: job.requestId });
           this.#finish(job, serverError(), 'deadline');
+          this.#end(instance, 'deadline');
           return;
         }
         this.#emit({
@@ -619,10 +642,14 @@ class SchedulerImpl implements Scheduler {
       enforceMemory: this.#enforceMemory,
       startTimeoutMs: this.#o.startTimeoutMs ?? 30_000,
       maxConcurrentRequests: this.#mcr,
-      output: (stream, line) => {
+      output: (stream, line, attributed) => {
         if (output === 'ignore') return;
-        if (output === 'inherit') process[stream].write(`${line}\n`);
-        this.#emit({ type: 'app-output', instanceId: id, stream, line });
+        if (output === 'inherit') process[stream].write(`${attributed?.text ?? line}\n`);
+        this.#emit(
+          attributed
+            ? { type: 'app-output', instanceId: id, stream, line, requestId: attributed.requestId }
+            : { type: 'app-output', instanceId: id, stream, line },
+        );
       },
     };
   }
@@ -831,18 +858,25 @@ class SchedulerImpl implements Scheduler {
       this.#startInstance('min-instances');
     }
     const oldest = queued[0];
+    // Starts instances until the ones starting can take every queued request.
+    const cover = (reason: string) => {
+      while (queued.length > starting() * this.#mcr && live().length < max) {
+        this.#startInstance(reason);
+      }
+    };
     if (oldest) {
       const waited = now - oldest.enqueuedAt;
-      const canStart = live().length === 0 || waited >= this.#minPendingMs;
-      if (canStart) {
-        while (queued.length > starting() * this.#mcr && live().length < max) {
-          this.#startInstance('pending');
-        }
-        if (waited >= this.#maxPendingMs && starting() === 0 && live().length < max) {
-          this.#startInstance('max-pending-latency');
-        }
+      // A max_pending_latency below min_pending_latency cannot hold: the later one wins.
+      const maxPending = Math.max(this.#minPendingMs, this.#maxPendingMs);
+      if (live().length === 0) {
+        // Nothing to reuse (scaling from zero): start what the queue needs now.
+        cover('pending');
+      } else if (waited >= maxPending) {
+        cover('max-pending-latency');
       } else {
-        this.#scheduleScale(this.#minPendingMs - waited);
+        // Younger than min_pending_latency: never a new instance; between min and max the
+        // scheduler prefers reusing a running one (spec §10.3). Look again at max.
+        this.#scheduleScale(maxPending - waited);
       }
     } else if (starting() === 0 && live().length > 0 && live().length < max) {
       const utilization = automatic.targetThroughputUtilization ?? 0.6;

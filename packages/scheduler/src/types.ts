@@ -133,5 +133,18 @@ export type SchedulerEvent =
       type: 'app-output';
       instanceId: string;
       stream: 'stdout' | 'stderr';
+      /**
+       * One line the app wrote. A line written while a request with a log id ran on a
+       * worker or inline instance is Cloud Logging JSON (`severity`, `message`, the trace
+       * and the `request_id` label, as @gaekit/logging writes it inside an instance), so
+       * `Logging.ingest` files it under its request.
+       */
       line: string;
+      /**
+       * The request the line belongs to (the `requestId` given to `dispatch`): set for
+       * console output and `log.*` lines of worker and inline instances written while the
+       * request ran. Plain stdout/stderr lines of process instances are not attributed (nor
+       * are they on App Engine); their structured JSON lines name their request themselves.
+       */
+      requestId?: string;
     };

@@ -3,28 +3,96 @@
  * requests posted by the scheduler. An uncaught exception or unhandled rejection ends the
  * worker, which the scheduler treats as a crash.
  */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeadlineExceededError } from './deadline.js';
+import type * as Limits from '@gaekit/limits';
+import { captureConsole, createLogging } from '@gaekit/logging';
+import { attributionSink } from './attribution.js';
+import { DeadlineExceededLookalike, isDeadlineError } from './deadline-error.js';
 import { runFetch, toFetch } from './handler.js';
 import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('@gaekit/scheduler worker-entry runs only as a worker thread');
 const boot = workerData as WorkerBoot;
+const LIMITS = '@gaekit/limits';
 
-const namespace: unknown = await import(boot.moduleUrl);
+/**
+ * True when the app declares @gaekit/limits in its package.json and resolves the same
+ * installed copy as this file. Only then can its `instanceof DeadlineExceededError` hold, so
+ * only then is the package loaded here (about 0.3 s per worker, for @gaekit/config's
+ * schemas); otherwise the signal's reason is a look-alike with the same name, message and
+ * code.
+ */
+function appSharesLimits(appUrl: string): boolean {
+  if (!appUrl.startsWith('file:')) return false;
+  try {
+    let dir = dirname(fileURLToPath(appUrl));
+    for (;;) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const pkg = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+        const fields = [
+          'dependencies',
+          'devDependencies',
+          'peerDependencies',
+          'optionalDependencies',
+        ];
+        if (!fields.some((field) => LIMITS in ((pkg[field] as object | undefined) ?? {}))) {
+          return false;
+        }
+        break;
+      }
+      const parent = dirname(dir);
+      if (parent === dir) return false;
+      dir = parent;
+    }
+    const id = `${LIMITS}/package.json`;
+    const mine = realpathSync(createRequire(import.meta.url).resolve(id));
+    return realpathSync(createRequire(appUrl).resolve(id)) === mine;
+  } catch {
+    return false;
+  }
+}
+
+const [namespace, limits] = await Promise.all([
+  import(boot.moduleUrl) as Promise<unknown>,
+  appSharesLimits(boot.moduleUrl)
+    ? (import(LIMITS) as Promise<typeof Limits>)
+    : Promise.resolve(undefined),
+]);
 const fetch = toFetch(namespace, boot.moduleUrl);
+const send = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
+
+// Requests with a log id run in a request context: console output and `log.*` lines written
+// while they run go to the scheduler as that request's lines (issue 6). An app that already
+// captured the console keeps its capture, which files into the same context.
+const logging = createLogging({
+  sinks: [attributionSink(process.env.GOOGLE_CLOUD_PROJECT, (line) => send({ t: 'log', ...line }))],
+  instanceId: boot.instanceId,
+});
+try {
+  captureConsole();
+} catch {
+  // Captured already (by the app): that capture serves.
+}
+
+const deadlineError = (): Error =>
+  limits ? new limits.DeadlineExceededError() : new DeadlineExceededLookalike();
+
 /** Per request: its controller once the app read `request.signal`, and whether it was aborted. */
 const requests = new Map<number, { controller?: AbortController; reason?: Error }>();
 const heap = () => getHeapStatistics().used_heap_size;
-const send = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 port.on('message', (message: ToWorker) => {
   if (message.t === 'abort') {
     const entry = requests.get(message.id);
     if (!entry) return;
-    entry.reason = new DeadlineExceededError();
+    entry.reason = deadlineError();
     entry.controller?.abort(entry.reason);
     return;
   }
@@ -37,9 +105,23 @@ port.on('message', (message: ToWorker) => {
     }
     return entry.controller.signal;
   };
-  runFetch(fetch, message, signal).then(
+  const request =
+    message.requestId === undefined
+      ? undefined
+      : logging.startRequest({
+          requestId: message.requestId,
+          method: message.method,
+          url: message.url,
+          headers: message.headers,
+        });
+  const served = request
+    ? request.run(() => runFetch(fetch, message, signal))
+    : runFetch(fetch, message, signal);
+  served.then(
     (response) => {
       requests.delete(message.id);
+      // Ending the request flushes an unfinished console line before the response goes.
+      request?.end({ status: response.status, responseSize: response.body.byteLength });
       const body = response.body;
       const transferable = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
       send(
@@ -49,11 +131,13 @@ port.on('message', (message: ToWorker) => {
     },
     (error: unknown) => {
       requests.delete(message.id);
+      request?.end({ status: 500 });
       const e = error instanceof Error ? error : new Error(String(error));
       send({
         t: 'fail',
         id: message.id,
-        name: e.name,
+        // An AbortError caused by the deadline is the deadline error escaping.
+        name: isDeadlineError(e) ? 'DeadlineExceededError' : e.name,
         message: e.message,
         stack: e.stack,
         heap: heap(),

@@ -77,6 +77,13 @@ export class WorkerDriver implements Driver {
           resolve();
           return;
         }
+        if (message.t === 'log') {
+          this.ctx.output(message.stream, message.json, {
+            requestId: message.requestId,
+            text: message.text,
+          });
+          return;
+        }
         const pending = this.#pending.get(message.id);
         if (!pending) return;
         this.#pending.delete(message.id);
@@ -106,13 +113,13 @@ export class WorkerDriver implements Driver {
     });
   }
 
-  handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord> {
+  handle(request: RequestRecord, deadline: Deadline, requestId?: string): Promise<ResponseRecord> {
     const worker = this.#worker;
     if (!worker || this.#ending) return Promise.reject(new Error('instance is not running'));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      const message: ToWorker = {
+      const message: Extract<ToWorker, { t: 'req' }> = {
         t: 'req',
         id,
         method: request.method,
@@ -120,6 +127,7 @@ export class WorkerDriver implements Driver {
         headers: request.headers,
         body: request.body,
       };
+      if (requestId !== undefined) message.requestId = requestId;
       worker.postMessage(message);
       whenDeadline(deadline, () => {
         if (this.#pending.has(id)) worker.postMessage({ t: 'abort', id } satisfies ToWorker);

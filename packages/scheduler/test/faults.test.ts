@@ -1,5 +1,20 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createDeadline,
+  DEADLINE_EXCEEDED_MESSAGE,
+  DeadlineExceededError as LimitsDeadlineExceededError,
+} from '@gaekit/limits';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SchedulerEvent, SERVER_ERROR_BODY, UNAVAILABLE_BODY } from '../src/index.js';
+import {
+  DEADLINE_MESSAGE,
+  DeadlineExceededError,
+  type SchedulerEvent,
+  SERVER_ERROR_BODY,
+  timerDeadline,
+  UNAVAILABLE_BODY,
+} from '../src/index.js';
 import {
   alive,
   closeAll,
@@ -27,6 +42,7 @@ describe('crashes', () => {
     ['worker, unhandled rejection', worker, '/reject'],
     ['worker, process.exit', worker, '/exit'],
     ['process, uncaught exception', bare, '/crash'],
+    ['process, unhandled rejection', bare, '/reject'],
   ])(
     '%s: every in-flight request gets one 500, a fresh instance serves the next',
     async (_name, options, path) => {
@@ -90,6 +106,8 @@ describe('crashes', () => {
     const result = await request(scheduler, '/');
     expect(result.response.status).toBe(503);
     expect(result.outcome).toBe('pending-timeout');
+    // A slow machine may take longer than the pending timeout to find the module broken.
+    await expect.poll(() => stopped(events).length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(stopped(events)[0]).toMatchObject({
       reason: 'start-failed',
       error: { message: 'this module fails to load' },
@@ -151,9 +169,99 @@ describe('deadlines', () => {
       expect(ids).not.toContain(a?.id);
       const next = await request(scheduler, '/');
       expect(next.response.status).toBe(200);
+      expect(next.instanceId).not.toBe(a?.id);
       if (a?.pid) expect(alive(a.pid)).toBe(false);
     },
   );
+
+  it.each([
+    ['inline, the error rejected as is', inline, '/escape'],
+    ['worker, the error rejected as is', worker, '/escape'],
+    ['inline, an AbortError caused by it (timers/promises)', inline, '/escape-timer'],
+    ['worker, an AbortError caused by it (timers/promises)', worker, '/escape-timer'],
+  ])(
+    '%s: a handler that lets DeadlineExceededError escape gets the 500 and its instance is ended',
+    async (_name, options, path) => {
+      const { scheduler, events } = quietScheduler({
+        ...options,
+        requestTimeoutMs: 100,
+        graceMs: 5000,
+        config: { manualScaling: { instances: 1 } },
+      });
+      await scheduler.start();
+      const [before] = scheduler.instances();
+      const bystander = request(scheduler, '/hang', { requestId: 'bystander' });
+      const late = await request(scheduler, path, { requestId: 'late' });
+      expect(late.response.status).toBe(500);
+      expect(late.text).toBe(SERVER_ERROR_BODY);
+      expect(late.outcome).toBe('deadline');
+      expect(late.instanceId).toBe(before?.id);
+      // Long before the 5 s grace period ends: the escaped error ends the instance at once,
+      // and the request still running on it dies with it (spec §9.1).
+      const other = await bystander;
+      expect(other.response.status).toBe(500);
+      expect(other.outcome).toBe('crash');
+      expect(events.find((e) => e.type === 'deadline')).toMatchObject({ requestId: 'late' });
+      expect(stopped(events)).toEqual([
+        expect.objectContaining({
+          instanceId: before?.id,
+          reason: 'deadline',
+          requestIds: ['bystander'],
+        }),
+      ]);
+      const next = await request(scheduler, '/');
+      expect(next.response.status).toBe(200);
+      expect(next.text).toBe('hello 1');
+      expect(next.instanceId).not.toBe(before?.id);
+      expect(next.loadingRequest).toBe(true);
+    },
+  );
+
+  it('process: the app sees its connection closed at the deadline; the instance ends after the grace period', async () => {
+    const { scheduler, events } = quietScheduler({
+      ...bare,
+      output: 'events',
+      requestTimeoutMs: 150,
+      graceMs: 1500,
+      config: { manualScaling: { instances: 1 } },
+    });
+    await scheduler.start();
+    const [before] = scheduler.instances();
+    const late = await request(scheduler, '/hang-watch', { requestId: 'late' });
+    expect(late.response.status).toBe(500);
+    expect(late.outcome).toBe('deadline');
+    const closed = events.findIndex(
+      (e) => e.type === 'app-output' && e.line === 'connection closed /hang-watch',
+    );
+    const ended = events.findIndex((e) => e.type === 'instance-stopped');
+    // The app heard of it first (it could still log), then the instance was killed.
+    expect(closed).toBeGreaterThan(-1);
+    expect(ended).toBeGreaterThan(closed);
+    expect(events[ended]).toMatchObject({ instanceId: before?.id, reason: 'deadline' });
+    const next = await request(scheduler, '/');
+    expect(next.text).toMatch(/^hello 1 from \d+$/);
+    expect(next.instanceId).not.toBe(before?.id);
+    if (before?.pid) expect(alive(before.pid)).toBe(false);
+  });
+
+  it('a handler that throws another error after the deadline is an app error; the instance lives', async () => {
+    const { scheduler, events } = quietScheduler({
+      kind: 'inline',
+      handler: (req: Request) =>
+        new URL(req.url).pathname === '/'
+          ? new Response('home')
+          : new Promise<Response>((_resolve, reject) => {
+              req.signal.addEventListener('abort', () => reject(new TypeError('my own error')));
+            }),
+      requestTimeoutMs: 100,
+      graceMs: 5000,
+    });
+    const failed = await request(scheduler, '/other');
+    expect(failed.response.status).toBe(500);
+    expect(failed.outcome).toBe('app-error');
+    expect(stopped(events)).toEqual([]);
+    expect((await request(scheduler, '/')).instanceId).toBe(failed.instanceId);
+  });
 
   it.each([
     ['inline', inline],
@@ -183,6 +291,68 @@ describe('deadlines', () => {
     const next = await request(scheduler, '/');
     expect(next.text).toBe('hello 1');
     expect(next.instanceId).not.toBe(late.instanceId);
+  });
+
+  it.each([
+    ['inline', 'inline' as const],
+    ['worker', 'worker' as const],
+  ])(
+    '%s: an app that imports @gaekit/limits gets a reason that is instanceof its DeadlineExceededError',
+    async (_name, kind) => {
+      const { scheduler } = quietScheduler({
+        kind,
+        module: fixture('limits-app/app.js'),
+        requestTimeoutMs: 100,
+        graceMs: 5000,
+      });
+      const result = await request(scheduler, '/');
+      expect(result.outcome).toBe('ok');
+      const expected = new DeadlineExceededError();
+      expect(JSON.parse(result.text)).toEqual({
+        instanceOf: true,
+        name: 'DeadlineExceededError',
+        message: DEADLINE_EXCEEDED_MESSAGE,
+        code: 'deadline/exceeded',
+        hint: expected.hint,
+      });
+    },
+  );
+
+  it('worker: an app that cannot import @gaekit/limits gets a look-alike with the same name, message, code and hint', async () => {
+    // Outside this repository, where @gaekit/limits does not resolve.
+    const dir = mkdtempSync(join(tmpdir(), 'gaekit-scheduler-'));
+    try {
+      writeFileSync(
+        join(dir, 'app.mjs'),
+        `export default (request) => new Promise((resolve) => request.signal.addEventListener('abort', () => {
+          const r = request.signal.reason;
+          resolve(Response.json({ isError: r instanceof Error, name: r.name, message: r.message, code: r.code, hint: r.hint }));
+        }));`,
+      );
+      const { scheduler } = quietScheduler({
+        kind: 'worker',
+        module: join(dir, 'app.mjs'),
+        requestTimeoutMs: 100,
+        graceMs: 5000,
+      });
+      const result = await request(scheduler, '/');
+      const expected = new DeadlineExceededError();
+      expect(JSON.parse(result.text)).toEqual({
+        isError: true,
+        name: expected.name,
+        message: expected.message,
+        code: expected.code,
+        hint: expected.hint,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the default deadline is @gaekit/limits’ createDeadline; the old names still work', () => {
+    expect(timerDeadline).toBe(createDeadline);
+    expect(DeadlineExceededError).toBe(LimitsDeadlineExceededError);
+    expect(DEADLINE_MESSAGE).toBe(DEADLINE_EXCEEDED_MESSAGE);
   });
 
   it('uses an injected deadline (the seam for @gaekit/limits)', async () => {
