@@ -5,7 +5,11 @@ import {
   ConfigError,
   type Diagnostic,
   loadConfig,
+  OTHER_CONFIG_FILES,
   validateAppYaml,
+  validateCronYaml,
+  validateDispatchYaml,
+  validateQueueYaml,
 } from '@gaekit/config';
 import { type CliIo, colors, count, ExitCode, printDiagnostics, shown } from '../output.js';
 
@@ -15,9 +19,24 @@ export interface ValidateOptions {
   mode?: 'development' | 'production';
 }
 
+/** What a file is, by its name as gcloud decides: dispatch.yaml, cron.yaml, queue.yaml, else app. */
+type Kind = 'app' | 'dispatch' | 'cron' | 'queue';
+
+const YAML_VALIDATORS = {
+  app: validateAppYaml,
+  dispatch: validateDispatchYaml,
+  cron: validateCronYaml,
+  queue: validateQueueYaml,
+} as const;
+
+function kindOf(path: string): Kind {
+  const match = /^(dispatch|cron|queue)\.ya?ml$/.exec(basename(path));
+  return (match?.[1] as Kind | undefined) ?? 'app';
+}
+
 interface FileReport {
   file: string;
-  kind: 'app';
+  kind: Kind;
   valid: boolean;
   errors: number;
   warnings: number;
@@ -28,13 +47,26 @@ function findDefault(dir: string): string | undefined {
   return CONFIG_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
 }
 
+/** The dispatch.yaml, cron.yaml and queue.yaml files in a folder. */
+function otherFiles(dir: string): string[] {
+  return Object.values(OTHER_CONFIG_FILES)
+    .map((name) => join(dir, name))
+    .filter((path) => existsSync(path));
+}
+
 async function validateFile(path: string, options: ValidateOptions): Promise<FileReport> {
   let diagnostics: Diagnostic[];
+  const kind = kindOf(path);
   if (/\.(ya?ml)$/.test(path)) {
-    diagnostics = validateAppYaml(readFileSync(path, 'utf8'), { fileName: path }).diagnostics;
+    diagnostics = YAML_VALIDATORS[kind](readFileSync(path, 'utf8'), { fileName: path }).diagnostics;
   } else {
     try {
-      diagnostics = (await loadConfig(path, { mode: options.mode ?? 'production' })).warnings;
+      // The YAML files next to the config are validated as files of their own.
+      const loaded = await loadConfig(path, {
+        mode: options.mode ?? 'production',
+        siblingFiles: false,
+      });
+      diagnostics = loaded.warnings;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       diagnostics = [...error.diagnostics];
@@ -43,7 +75,7 @@ async function validateFile(path: string, options: ValidateOptions): Promise<Fil
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return {
     file: path,
-    kind: 'app',
+    kind,
     valid: errors === 0,
     errors,
     warnings: diagnostics.length - errors,
@@ -51,7 +83,11 @@ async function validateFile(path: string, options: ValidateOptions): Promise<Fil
   };
 }
 
-/** `gae validate [files...]`: checks configs and prints every problem with file:line:column. */
+/**
+ * `gae validate [files...]`: checks configs and prints every problem with file:line:column.
+ * dispatch.yaml, cron.yaml and queue.yaml are recognised by name; a folder means its config
+ * and those three files when they exist.
+ */
 export async function validateCommand(
   files: string[],
   options: ValidateOptions,
@@ -74,7 +110,7 @@ export async function validateCommand(
         io.err('  Create app.config.ts, or run gae import app.yaml.');
         return ExitCode.invalid;
       }
-      targets.push(found);
+      targets.push(found, ...otherFiles(path));
     } else {
       targets.push(path);
     }
