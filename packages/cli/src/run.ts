@@ -1,11 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { buildCommand } from './commands/build.js';
+import { deployCommand } from './commands/deploy.js';
 import { devCommand } from './commands/dev.js';
 import { importCommand } from './commands/import.js';
 import { validateCommand } from './commands/validate.js';
 import { type CliIo, colors, ExitCode, processIo } from './output.js';
 
-const VERSION = '0.0.0';
+/** This package's version, from its package.json (one level above src/ and dist/). */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 type Mode = 'development' | 'production';
 
@@ -42,11 +49,20 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     });
 
   cli
-    .command('dev [dir]', "Run the app behind App Engine's front end on 127.0.0.1:8080, reloading on changes")
+    .command(
+      'dev [dir]',
+      "Run the app behind App Engine's front end on 127.0.0.1:8080, reloading on changes",
+    )
     .option('--port <port>', 'Port to listen on', { default: 8080 })
     .option('--host <host>', 'Address to bind', { default: '127.0.0.1' })
-    .option('--instances <kind>', 'process (the app\'s entrypoint), worker or inline (a fetch-handler --module)')
-    .option('--module <file>', 'Module whose default export is a fetch handler (worker/inline instances)')
+    .option(
+      '--instances <kind>',
+      "process (the app's entrypoint), worker or inline (a fetch-handler --module)",
+    )
+    .option(
+      '--module <file>',
+      'Module whose default export is a fetch handler (worker/inline instances)',
+    )
     .option('--no-cache', 'Turn the front-end cache off')
     .option('--debug-headers', 'Add X-Gaekit-Handler/-Instance/-Cache/-Request-Id response headers')
     .option('--http2', 'Also accept HTTP/2 (h2c)')
@@ -76,11 +92,24 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       ) => {
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
-          throw Object.assign(new Error(`--port must be a port number, got ${JSON.stringify(options.port)}`), { name: 'CACError' });
+          throw Object.assign(
+            new Error(`--port must be a port number, got ${JSON.stringify(options.port)}`),
+            { name: 'CACError' },
+          );
         }
         const instances = options.instances;
-        if (instances !== undefined && instances !== 'process' && instances !== 'worker' && instances !== 'inline') {
-          throw Object.assign(new Error(`--instances must be process, worker or inline, got ${JSON.stringify(instances)}`), { name: 'CACError' });
+        if (
+          instances !== undefined &&
+          instances !== 'process' &&
+          instances !== 'worker' &&
+          instances !== 'inline'
+        ) {
+          throw Object.assign(
+            new Error(
+              `--instances must be process, worker or inline, got ${JSON.stringify(instances)}`,
+            ),
+            { name: 'CACError' },
+          );
         }
         pending = devCommand(
           dir,
@@ -135,6 +164,43 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         io,
       );
     });
+
+  cli
+    .command(
+      'deploy [dir]',
+      'Run gae build, then gcloud app deploy with app.yaml (and dispatch/cron/queue.yaml)',
+    )
+    .option('--dry-run', 'Print the gcloud command instead of running it')
+    .option('--project <id>', 'Google Cloud project (gcloud --project)')
+    .option('--app-version <id>', 'Version id to deploy as (gcloud --version)')
+    .option('--no-promote', 'Deploy without sending traffic to the new version')
+    .option('-y, --yes', 'Do not ask gcloud for confirmation (gcloud --quiet)')
+    .example('gae deploy --dry-run')
+    .example('gae deploy --project my-project --app-version v2 --no-promote')
+    .action(
+      (
+        dir: string | undefined,
+        options: {
+          dryRun?: boolean;
+          project?: string;
+          appVersion?: string | number;
+          promote: boolean;
+          yes?: boolean;
+        },
+      ) => {
+        pending = deployCommand(
+          dir,
+          {
+            dryRun: Boolean(options.dryRun),
+            project: options.project,
+            version: options.appVersion === undefined ? undefined : String(options.appVersion),
+            promote: options.promote !== false,
+            yes: Boolean(options.yes),
+          },
+          io,
+        );
+      },
+    );
 
   cli.help();
   cli.version(VERSION);

@@ -147,6 +147,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           debugHeader: options.debugHeaders === true,
         });
   const servers = new Set<PipelineServer>();
+  const inflight = new Set<Promise<ResponseRecord>>();
   let closed = false;
 
   const onEvent = (service: string, event: SchedulerEvent) => {
@@ -407,7 +408,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     async ready() {
       await runtime;
     },
-    handle,
+    handle(request, connection) {
+      const answer = handle(request, connection);
+      inflight.add(answer);
+      void answer.finally(() => inflight.delete(answer));
+      return answer;
+    },
     async fetch(request, connection = {}) {
       const read = await readWebRequest(request, options.limits);
       const https = connection.https ?? new URL(request.url).protocol === 'https:';
@@ -415,7 +421,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       const record = read.request;
       if (!headerValue(record.headers, 'host'))
         record.headers.push(['host', new URL(request.url).host]);
-      return toWebResponse(await handle(record, { ...connection, https }));
+      return toWebResponse(await pipeline.handle(record, { ...connection, https }));
     },
     async listen(listenOptions = {}) {
       await runtime;
@@ -431,6 +437,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       if (closed) return;
       closed = true;
       await Promise.all([...servers].map((s) => s.close()));
+      // Requests already inside (a reload swaps pipelines mid-traffic) are answered first.
+      await Promise.allSettled([...inflight]);
       const ready = await runtime.catch(() => undefined);
       if (!ready) return;
       await Promise.all(

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve, sep } from 'node:path';
 import { ConfigError, type Handler, loadConfig } from '@gaekit/config';
 import { devSink, jsonSink } from '@gaekit/logging';
 import {
@@ -50,6 +50,15 @@ function handlerTable(handlers: readonly Handler[]): string[] {
   });
 }
 
+/** Code and config: what a change to reloads instances for (not logs, not loadConfig's own temp files). */
+const RELOAD_EXTENSIONS = /\.(?:[cm]?[jt]sx?|json|ya?ml|env|node)$/;
+const CONFIG_TEMP_FILE = /\.timestamp-\d+-\d+\.mjs$/;
+
+function reloadsOnChange(path: string): boolean {
+  const name = basename(path);
+  return (RELOAD_EXTENSIONS.test(name) || name === '.env') && !CONFIG_TEMP_FILE.test(name);
+}
+
 /** Files under static handlers change without restarting instances: the edge re-reads them. */
 function staticRoots(root: string, handlers: readonly Handler[]): string[] {
   const roots: string[] = [];
@@ -64,7 +73,11 @@ function staticRoots(root: string, handlers: readonly Handler[]): string[] {
  * when the config or the app's code changes (the new instances start before the old drain);
  * a config error keeps the last good config running.
  */
-export async function devCommand(dir: string | undefined, options: DevOptions, io: CliIo): Promise<number> {
+export async function devCommand(
+  dir: string | undefined,
+  options: DevOptions,
+  io: CliIo,
+): Promise<number> {
   const c = colors(io);
   const target = resolve(io.cwd, dir ?? '.');
   if (!existsSync(target)) {
@@ -123,7 +136,9 @@ export async function devCommand(dir: string | undefined, options: DevOptions, i
   const printBanner = (app: typeof loaded.app, root: string) => {
     const service = app.service ?? 'default';
     io.out('');
-    io.out(`  ${c.bold(c.cyan('gae dev'))}  ${c.dim(`App Engine front end, ${options.mode} mode`)}`);
+    io.out(
+      `  ${c.bold(c.cyan('gae dev'))}  ${c.dim(`App Engine front end, ${options.mode} mode`)}`,
+    );
     io.out('');
     io.out(
       `  service ${c.bold(service)}  runtime ${app.runtime ?? 'nodejs22'}  instances ${options.instances ?? (options.module ? 'worker' : 'process')}  root ${shown(io, root)}`,
@@ -151,7 +166,9 @@ export async function devCommand(dir: string | undefined, options: DevOptions, i
           printDiagnostics(io, error.diagnostics);
           return;
         }
-        io.err(`${c.red('error')} ${(error as Error).message} ${c.dim('(still serving the last good config)')}`);
+        io.err(
+          `${c.red('error')} ${(error as Error).message} ${c.dim('(still serving the last good config)')}`,
+        );
         return;
       }
       const next = createPipeline(pipelineOptions());
@@ -159,14 +176,18 @@ export async function devCommand(dir: string | undefined, options: DevOptions, i
         await next.ready();
       } catch (error) {
         await next.close();
-        io.err(`${c.red('error')} ${(error as Error).message} ${c.dim('(still serving the last good config)')}`);
+        io.err(
+          `${c.red('error')} ${(error as Error).message} ${c.dim('(still serving the last good config)')}`,
+        );
         return;
       }
       // New requests go to the new instances at once; the old ones finish what they have.
       const old = current;
       current = next;
       loaded = fresh;
-      io.out(`${c.green('reloaded')} ${c.dim(`${why} (${Math.round(performance.now() - began)} ms)`)}`);
+      io.out(
+        `${c.green('reloaded')} ${c.dim(`${why} (${Math.round(performance.now() - began)} ms)`)}`,
+      );
       await old.close();
     });
   };
@@ -183,12 +204,15 @@ export async function devCommand(dir: string | undefined, options: DevOptions, i
     });
     watcher.on('all', (_event: string, path: string) => {
       if (statics().some((prefix) => path.startsWith(prefix))) return;
+      if (!reloadsOnChange(path)) return;
       changed.add(path);
       clearTimeout(timer);
       timer = setTimeout(() => {
         const files = [...changed].map((f) => relative(root, f));
         changed.clear();
-        reload(files.slice(0, 3).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : ''));
+        reload(
+          files.slice(0, 3).join(', ') + (files.length > 3 ? ` and ${files.length - 3} more` : ''),
+        );
       }, 120);
     });
   }
