@@ -45,7 +45,16 @@ it('runs every suite in smoke mode and writes the report', async () => {
   };
   const servers = new Set(http.measured.map((m) => m.server));
   expect([...servers].sort()).toEqual(
-    ['express', 'fastify', 'gaekit-inline', 'gaekit-process', 'gaekit-worker', 'h3', 'hono'].sort(),
+    [
+      'express',
+      'fastify',
+      'fastify-features',
+      'gaekit-inline',
+      'gaekit-process',
+      'gaekit-worker',
+      'h3',
+      'hono',
+    ].sort(),
   );
   for (const m of http.measured) {
     expect({ server: m.server, route: m.route, errors: m.errors, non2xx: m.non2xx }).toEqual({

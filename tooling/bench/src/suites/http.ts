@@ -3,7 +3,8 @@
  * its own process (this file doubles as the server script with `--server NAME`), pinned to
  * core 0 when `taskset` exists, while autocannon drives it from this process on core 1.
  *
- * Servers: raw node:http (the limit; measured first and last, the drift is shown), fastify,
+ * Servers: raw node:http (the limit; measured first and last, the drift is shown), fastify
+ * (bare, and with gaekit's features: gzip, body limit, request id, a JSON log line per request),
  * hono (@hono/node-server), express, h3, and gaekit's pipeline with inline, worker and process
  * instances. Routes: `/hello` (13 bytes of text), `/json` (~10 KB) with and without
  * `Accept-Encoding: gzip` and a browser User-Agent, `/static/file.bin` (50 KB,
@@ -33,6 +34,7 @@ const STATIC_HEADERS = {
 type ServerName =
   | 'raw'
   | 'fastify'
+  | 'fastify-features'
   | 'hono'
   | 'express'
   | 'h3'
@@ -42,6 +44,7 @@ type ServerName =
 
 const ALL_SERVERS: ServerName[] = [
   'fastify',
+  'fastify-features',
   'hono',
   'express',
   'h3',
@@ -84,6 +87,38 @@ async function serve(name: ServerName, root: string): Promise<void> {
     case 'fastify': {
       const { default: Fastify } = await import('fastify');
       const app = Fastify();
+      app.get('/hello', (_req, reply) => reply.type('text/plain').send(HELLO));
+      app.get('/json', (_req, reply) => reply.type('application/json').send(JSON_BODY));
+      app.get('/static/file.bin', (_req, reply) => reply.headers(STATIC_HEADERS).send(staticBody));
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      announce((app.server.address() as { port: number }).port);
+      return;
+    }
+    case 'fastify-features': {
+      // Fastify with what the gaekit pipeline always does: gzip, a 32 MB body limit, a request
+      // id and one JSON log line per request (pino, to a sink that discards it).
+      const { default: Fastify } = await import('fastify');
+      const { default: compress } = await import('@fastify/compress');
+      const { randomBytes } = await import('node:crypto');
+      const app = Fastify({
+        bodyLimit: 32 * 1024 * 1024,
+        genReqId: () => randomBytes(16).toString('hex'),
+        disableRequestLogging: true,
+        logger: { level: 'info', stream: { write: () => undefined } },
+      });
+      await app.register(compress, { global: true, encodings: ['gzip'] });
+      app.addHook('onResponse', (request, reply, done) => {
+        request.log.info(
+          {
+            method: request.method,
+            url: request.url,
+            status: reply.statusCode,
+            latency: reply.elapsedTime,
+          },
+          'request',
+        );
+        done();
+      });
       app.get('/hello', (_req, reply) => reply.type('text/plain').send(HELLO));
       app.get('/json', (_req, reply) => reply.type('application/json').send(JSON_BODY));
       app.get('/static/file.bin', (_req, reply) => reply.headers(STATIC_HEADERS).send(staticBody));
