@@ -10,14 +10,7 @@ export {
   decideSecure,
   type LoginOptions,
 } from './decisions.js';
-export {
-  compileDispatch,
-  DISPATCH_LIMITS,
-  type DispatchMatch,
-  type DispatchMatcher,
-  type DispatchRule,
-  validateDispatch,
-} from './dispatch.js';
+export { compileDispatch, type DispatchMatch, type DispatchMatcher } from './dispatch.js';
 export { InvalidPatternError, REASONS } from './errors.js';
 export { type HostForm, type ParsedHost, type ParseHostOptions, parseHost } from './host.js';
 export {

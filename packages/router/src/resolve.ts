@@ -1,4 +1,5 @@
-import { compileDispatch, type DispatchMatcher, type DispatchRule } from './dispatch.js';
+import type { DispatchRule } from '@gaekit/config';
+import { compileDispatch, type DispatchMatcher } from './dispatch.js';
 import { REASONS } from './errors.js';
 import { parseHost } from './host.js';
 
@@ -19,7 +20,10 @@ export interface ServiceEntry {
 export interface RoutingTable {
   /** Services by id; `default` must be one of them. */
   services: Map<string, ServiceEntry>;
-  /** dispatch.yaml rules, in order. Validated on first use (throws `ConfigError` when invalid). */
+  /**
+   * dispatch.yaml rules (`DispatchRule` of `@gaekit/config`), in order. Validated and compiled
+   * on first use, once per array: an invalid list makes `resolveTarget` throw `ConfigError`.
+   */
   dispatch?: readonly DispatchRule[];
   /**
    * The host the default service answers on.
