@@ -9,7 +9,7 @@ import { getRequestContext, type Logging, type RequestContext } from '@gaekit/lo
  */
 const loggings = new Set<Logging>();
 const unfinished = new WeakMap<RequestContext, { stdout: string; stderr: string }>();
-let restore: (() => boolean) | undefined;
+let installed: { onTop(): boolean; restore(): void } | undefined;
 /** Set while a line is being filed, so a sink that writes to the terminal is let through. */
 let filing = false;
 
@@ -34,7 +34,18 @@ function file(
   }
 }
 
-function install(): () => boolean {
+/** Runs `fn` with attribution off: what it writes goes to the streams as usual. */
+export function unattributed(fn: () => void): void {
+  const was = filing;
+  filing = true;
+  try {
+    fn();
+  } finally {
+    filing = was;
+  }
+}
+
+function install(): { onTop(): boolean; restore(): void } {
   const restores: Array<{ onTop(): boolean; restore(): void }> = [];
   for (const name of ['stdout', 'stderr'] as const) {
     const stream = process[name];
@@ -76,11 +87,11 @@ function install(): () => boolean {
       },
     });
   }
-  // Undone only when nobody patched the streams since (else theirs would be lost).
-  return () => {
-    if (!restores.every((r) => r.onTop())) return false;
-    for (const r of restores) r.restore();
-    return true;
+  return {
+    onTop: () => restores.every((r) => r.onTop()),
+    restore: () => {
+      for (const r of restores) r.restore();
+    },
   };
 }
 
@@ -90,11 +101,16 @@ function install(): () => boolean {
  * (and stay as a pass-through if someone patched them on top of this since).
  */
 export function attributeInlineOutput(logging: Logging): () => void {
+  // A patch left under someone else's (or replaced by it) is a pass-through: patch again.
+  if (loggings.size === 0 && !installed?.onTop()) installed = install();
   loggings.add(logging);
-  restore ??= install();
   return () => {
     loggings.delete(logging);
-    if (loggings.size === 0 && restore?.()) restore = undefined;
+    // Undone only when nobody patched the streams since (else theirs would be lost).
+    if (loggings.size === 0 && installed?.onTop()) {
+      installed.restore();
+      installed = undefined;
+    }
   };
 }
 

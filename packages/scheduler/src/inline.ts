@@ -4,7 +4,7 @@ import { attributionSink } from './attribution.js';
 import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { type FetchHandler, runFetch, toFetch } from './handler.js';
-import { attributeInlineOutput, flushInlineOutput } from './inline-output.js';
+import { attributeInlineOutput, flushInlineOutput, unattributed } from './inline-output.js';
 import type { RequestRecord, ResponseRecord } from './types.js';
 
 /** A module path (absolute or relative to `root`) or URL, or the handler itself. */
@@ -40,7 +40,10 @@ export class InlineDriver implements Driver {
     this.#logging = createLogging({
       sinks: [
         attributionSink(ctx.env.GOOGLE_CLOUD_PROJECT, (line) =>
-          ctx.output(line.stream, line.json, { requestId: line.requestId, text: line.text }),
+          // With output "inherit" the line is written to this thread's stdout: not again.
+          unattributed(() =>
+            ctx.output(line.stream, line.json, { requestId: line.requestId, text: line.text }),
+          ),
         ),
       ],
       instanceId: ctx.instanceId,

@@ -163,6 +163,28 @@ describe('frameworks run unchanged', () => {
     expect((await request(scheduler, '/')).text).toMatch(/^hono \d+$/);
   });
 
+  it.each([
+    ['a Fastify app, started with npm start', 'fastify', 'fastify'],
+    ['a Hono app on @hono/node-server, started with node server.js', 'hono-node', 'hono'],
+  ])('%s, as a process', async (_name, dir, word) => {
+    const { scheduler } = quietScheduler({
+      kind: 'process',
+      root: fixture(dir),
+      config: { service: 'shop' },
+    });
+    expect((await request(scheduler, '/')).text).toBe(`${word} 1 shop`);
+    expect((await request(scheduler, '/')).text).toBe(`${word} 2 shop`);
+    const posted = await request(scheduler, '/json', {
+      method: 'POST',
+      body: '{"c":3}',
+      headers: [['content-type', 'application/json']],
+    });
+    expect(posted.response.status).toBe(201);
+    expect(JSON.parse(posted.text)).toEqual({ got: { c: 3 } });
+    const [instance] = scheduler.instances();
+    expect(instance?.pid).toBeGreaterThan(0);
+  });
+
   it('an Express app as a process, started with the configured entrypoint', async () => {
     const { scheduler } = quietScheduler({
       kind: 'process',

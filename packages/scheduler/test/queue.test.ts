@@ -78,6 +78,28 @@ describe('the pending queue', () => {
     expect(results[0]?.pendingMs).toBe(0);
   });
 
+  it('process: answers 503 with App Engine’s body after the pending timeout', async () => {
+    const { scheduler, events } = quietScheduler({
+      kind: 'process',
+      root: fixture('bare'),
+      config: { manualScaling: { instances: 1 } },
+      maxConcurrentRequests: 1,
+      pendingTimeoutMs: 200,
+    });
+    await scheduler.start();
+    const slow = request(scheduler, '/slow?ms=1500', { requestId: 'slow' });
+    const timedOut = await request(scheduler, '/', { requestId: 'waiting' });
+    expect(timedOut.response.status).toBe(503);
+    expect(timedOut.text).toBe(PENDING_TIMEOUT_BODY);
+    expect(timedOut.outcome).toBe('pending-timeout');
+    expect((await slow).response.status).toBe(200);
+    expect(events.filter((e) => e.type === 'pending-timeout')).toEqual([
+      { type: 'pending-timeout', requestId: 'waiting', waitedMs: expect.any(Number) },
+    ]);
+    // The process never saw the request that timed out.
+    expect((await request(scheduler, '/')).text).toMatch(/^hello 1 from \d+$/);
+  });
+
   it('answers 503 with App Engine’s body after the pending timeout, and serves the rest', async () => {
     const { scheduler, events } = quietScheduler({
       kind: 'worker',

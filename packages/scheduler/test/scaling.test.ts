@@ -64,6 +64,95 @@ describe('automatic scaling', () => {
     expect(of(events, 'instance-starting')).toHaveLength(1);
   });
 
+  it('max_pending_latency: a queued request waits for a running instance until then, and then starts one', async () => {
+    const run = async (maxPendingLatency: string) => {
+      const { scheduler, events } = quietScheduler({
+        ...worker,
+        maxConcurrentRequests: 1,
+        config: {
+          automaticScaling: {
+            minInstances: 1,
+            maxInstances: 4,
+            minPendingLatency: '0ms',
+            maxPendingLatency,
+          },
+        },
+      });
+      await scheduler.start();
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => request(scheduler, '/slow?ms=600')),
+      );
+      expect(results.map((r) => r.response.status)).toEqual([200, 200, 200, 200]);
+      return of(events, 'instance-starting').map((e) => e.reason);
+    };
+    // 10 s: the queue waits for the two instances it has (the one min_instances keeps and
+    // the one target_throughput_utilization started ahead of need).
+    const patient = await run('10s');
+    expect(patient[0]).toBe('min-instances');
+    expect(patient.slice(1).every((reason) => reason === 'throughput')).toBe(true);
+    // 50 ms: requests still queued then start instances of their own.
+    expect(await run('50ms')).toContain('max-pending-latency');
+  });
+
+  it('max_idle_instances: idle instances above it are retired even before the idle timeout', async () => {
+    const { scheduler, events } = quietScheduler({
+      ...worker,
+      maxConcurrentRequests: 1,
+      idleTimeoutMs: 60 * 60 * 1000,
+      scaleDownIntervalMs: 20,
+      config: {
+        automaticScaling: {
+          maxInstances: 3,
+          maxIdleInstances: 1,
+          minPendingLatency: '0ms',
+          maxPendingLatency: '0ms',
+        },
+      },
+    });
+    await Promise.all(Array.from({ length: 3 }, () => request(scheduler, '/slow?ms=300')));
+    expect(of(events, 'instance-starting').length).toBeGreaterThan(1);
+    await expect.poll(() => scheduler.instances().length, { timeout: 10_000 }).toBe(1);
+    expect(of(events, 'instance-stopped').every((e) => e.reason === 'idle')).toBe(true);
+    expect((await request(scheduler, '/')).response.status).toBe(200);
+  });
+
+  it('without max_idle_instances, idle instances wait for the idle timeout', async () => {
+    const { scheduler } = quietScheduler({
+      ...worker,
+      maxConcurrentRequests: 1,
+      idleTimeoutMs: 60 * 60 * 1000,
+      scaleDownIntervalMs: 20,
+      config: {
+        automaticScaling: { maxInstances: 3, minPendingLatency: '0ms', maxPendingLatency: '0ms' },
+      },
+    });
+    await Promise.all(Array.from({ length: 3 }, () => request(scheduler, '/slow?ms=300')));
+    const count = scheduler.instances().length;
+    expect(count).toBeGreaterThan(1);
+    // Many scale-down ticks (20 ms interval) later, none was retired.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(scheduler.instances()).toHaveLength(count);
+  });
+
+  it('process instances: starts child processes under load, up to max_instances', async () => {
+    const { scheduler, events } = quietScheduler({
+      kind: 'process',
+      root: fixture('bare'),
+      maxConcurrentRequests: 1,
+      config: { automaticScaling: { maxInstances: 3, minPendingLatency: '0ms' } },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => request(scheduler, '/slow?ms=1000')),
+    );
+    expect(results.map((r) => r.response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(of(events, 'instance-starting')).toHaveLength(3);
+    const instances = scheduler.instances();
+    expect(instances).toHaveLength(3);
+    const pids = new Set(instances.map((i) => i.pid));
+    expect(pids.size).toBe(3);
+    expect(new Set(results.map((r) => r.instanceId)).size).toBeGreaterThan(1);
+  });
+
   it('keeps min_idle_instances idle besides the busy ones', async () => {
     const { scheduler, events } = quietScheduler({
       ...worker,
@@ -241,10 +330,92 @@ describe('manual scaling', () => {
 });
 
 describe('instance addressing', () => {
-  it('a request addressed to an instance runs there, waiting for it when it is full', async () => {
+  it('a request addressed to an instance runs there', async () => {
+    const { scheduler } = quietScheduler({
+      ...worker,
+      config: { manualScaling: { instances: 2 } },
+    });
+    await scheduler.start();
+    const [a, b] = scheduler.instances();
+    const results = await Promise.all([
+      request(scheduler, '/', { instance: a?.id }),
+      request(scheduler, '/', { instance: b?.id }),
+      request(scheduler, '/', { instance: a?.id }),
+    ]);
+    expect(results.map((r) => r.instanceId)).toEqual([a?.id, b?.id, a?.id]);
+    expect(results.map((r) => header(r, 'x-instance'))).toEqual([a?.id, b?.id, a?.id]);
+    expect(results.map((r) => r.text)).toEqual(['hello 1', 'hello 1', 'hello 2']);
+  });
+
+  it('an instance that is full gets 503 at once, while another instance has room', async () => {
+    const { scheduler, events } = quietScheduler({
+      ...worker,
+      maxConcurrentRequests: 1,
+      config: { manualScaling: { instances: 2 } },
+    });
+    await scheduler.start();
+    const [a, b] = scheduler.instances();
+    const busy = request(scheduler, '/slow?ms=2000', { instance: a?.id });
+    await expect.poll(() => scheduler.instances()[0]?.inFlight).toBe(1);
+    const refused = await request(scheduler, '/', { instance: a?.id, requestId: 'to-a' });
+    expect(refused.response.status).toBe(503);
+    expect(refused.text).toBe(UNAVAILABLE_BODY);
+    expect(refused.outcome).toBe('unavailable');
+    expect(refused.instanceId).toBeUndefined();
+    // It was answered while a still ran the slow request, and was never queued.
+    expect(scheduler.instances()[0]).toMatchObject({ id: a?.id, inFlight: 1 });
+    expect(scheduler.pending).toBe(0);
+    expect((await request(scheduler, '/', { instance: b?.id })).instanceId).toBe(b?.id);
+    expect((await busy).response.status).toBe(200);
+    expect(of(events, 'pending-timeout')).toEqual([]);
+  });
+
+  it('an instance that is stopping gets 503 at once', async () => {
+    let stopping: () => void = () => {};
+    const stopCalled = new Promise<void>((resolve) => {
+      stopping = resolve;
+    });
+    const { scheduler } = quietScheduler({
+      kind: 'inline',
+      idleTimeoutMs: 50,
+      config: { basicScaling: { maxInstances: 1 } },
+      // /_ah/stop takes a while, so the instance stays in `draining` long enough to address it.
+      handler: async (req: Request) => {
+        if (new URL(req.url).pathname === '/_ah/stop') {
+          stopping();
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+        return new Response('ok');
+      },
+    });
+    const first = await request(scheduler, '/');
+    await stopCalled;
+    expect(scheduler.instances()).toEqual([
+      expect.objectContaining({ id: first.instanceId, state: 'draining' }),
+    ]);
+    const refused = await request(scheduler, '/', { instance: first.instanceId });
+    expect(refused.response.status).toBe(503);
+    expect(refused.text).toBe(UNAVAILABLE_BODY);
+    expect(refused.outcome).toBe('unavailable');
+  });
+
+  it('an unknown instance gets 503 at once', async () => {
+    const { scheduler } = quietScheduler({
+      ...worker,
+      config: { manualScaling: { instances: 1 } },
+    });
+    await scheduler.start();
+    const result = await request(scheduler, '/', { instance: `00${'0'.repeat(62)}` });
+    expect(result.response.status).toBe(503);
+    expect(result.text).toBe(UNAVAILABLE_BODY);
+    expect(result.outcome).toBe('unavailable');
+  });
+
+  it('waitForAddressedInstance: a request for a full instance waits for it instead', async () => {
     const { scheduler } = quietScheduler({
       ...worker,
       maxConcurrentRequests: 1,
+      waitForAddressedInstance: true,
       config: { manualScaling: { instances: 2 } },
     });
     await scheduler.start();
@@ -255,19 +426,7 @@ describe('instance addressing', () => {
       request(scheduler, '/', { instance: b?.id }),
     ]);
     expect(results.map((r) => r.instanceId)).toEqual([a?.id, a?.id, b?.id]);
-    expect(results.map((r) => header(r, 'x-instance'))).toEqual([undefined, a?.id, b?.id]);
+    expect(results.map((r) => r.response.status)).toEqual([200, 200, 200]);
     expect(results[1]?.pendingMs).toBeGreaterThan(0);
-  });
-
-  it('an unknown or stopping instance gets 503 at once', async () => {
-    const { scheduler } = quietScheduler({
-      ...worker,
-      config: { manualScaling: { instances: 1 } },
-    });
-    await scheduler.start();
-    const result = await request(scheduler, '/', { instance: `00${'0'.repeat(62)}` });
-    expect(result.response.status).toBe(503);
-    expect(result.text).toBe(UNAVAILABLE_BODY);
-    expect(result.outcome).toBe('unavailable');
   });
 });
