@@ -30,7 +30,7 @@ function makePipeline(): Pipeline {
     module: 'app.mjs',
     instances: 'worker',
     debugHeaders: true,
-    scheduler: { requestTimeoutMs: 1500, graceMs: 200, output: 'ignore' },
+    scheduler: { requestTimeoutMs: 1500, graceMs: 200 },
     onWarning: () => {},
   });
 }
@@ -299,6 +299,22 @@ describe.each([
     const identity = await send(varyPath, { headers: BROWSER });
     expect(identity.headers.get('content-encoding')).toBeNull();
     expect(identity.text.startsWith('vary ')).toBe(true);
+  });
+
+  it('groups the app’s console lines under their request, stdout at INFO and stderr at ERROR', async () => {
+    const res = await send('/console');
+    const requestId = res.headers.get('x-gaekit-request-id') ?? '';
+    // Worker output reaches the pipeline through the worker's stdout: give it a moment.
+    let entry = pipeline.logs.query({ requestId })[0];
+    for (let i = 0; i < 40 && (entry?.lines.length ?? 0) < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      entry = pipeline.logs.query({ requestId })[0];
+    }
+    expect(entry?.lines.map((l) => [l.severity, l.message])).toEqual([
+      ['INFO', 'plain line from the app'],
+      ['ERROR', 'an error line from the app'],
+    ]);
+    expect(entry?.severity).toBe('ERROR');
   });
 
   it('writes one request log entry per request', async () => {
