@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { appSchema, camelToSnake } from '../src/index.js';
+import { cronFileSchema } from '../src/schema/cron.js';
+import { dispatchFileSchema } from '../src/schema/dispatch.js';
+import { queueConfigSchema } from '../src/schema/queue.js';
 import { objectKeys, unwrap } from '../src/schema/walk.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -32,4 +35,33 @@ describe('README', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('maps every field of dispatch.yaml, cron.yaml and queue.yaml to its camelCase name', () => {
+    const missing: string[] = [];
+    const walk = (schema: unknown, snake: string, camel: string) => {
+      const inner = unwrap(schema as never) as unknown as {
+        _zod: { def: { type: string; element?: unknown } };
+      };
+      if (inner._zod.def.type === 'array') {
+        walk(inner._zod.def.element, `${snake}[]`, `${camel}[]`);
+        return;
+      }
+      for (const key of objectKeys(schema as never) ?? []) {
+        const s = `${snake === '' ? '' : `${snake}.`}${camelToSnake(key)}`;
+        const c = `${camel === '' ? '' : `${camel}.`}${key}`;
+        const row = `| \`${s}\` | \`${c}\``;
+        if (!readme.includes(row)) missing.push(row);
+        walk(unwrapShape(schema, key), s, c);
+      }
+    };
+    for (const schema of [dispatchFileSchema, cronFileSchema, queueConfigSchema])
+      walk(schema, '', '');
+    expect(missing).toEqual([]);
+  });
 });
+
+function unwrapShape(schema: unknown, key: string): unknown {
+  return (
+    unwrap(schema as never) as unknown as { _zod: { def: { shape: Record<string, unknown> } } }
+  )._zod.def.shape[key];
+}
