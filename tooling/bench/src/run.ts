@@ -15,7 +15,7 @@ const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
 const outIndex = argv.indexOf('--out');
 const outArg = outIndex === -1 ? undefined : argv[outIndex + 1];
-const only = argv.filter((a, i) => !a.startsWith('--') && i !== outIndex + 1);
+const only = argv.filter((a, i) => !a.startsWith('--') && (outIndex === -1 || i !== outIndex + 1));
 const suitesDir = fileURLToPath(new URL('./suites/', import.meta.url));
 const resultsDir = outArg
   ? `${resolve(outArg)}/`
