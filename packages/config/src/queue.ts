@@ -15,10 +15,10 @@ import { type ConfigResult, unwrapResult } from './validate.js';
 import { isRecord } from './yaml-support.js';
 
 /** gcloud's limits for push queues (command_lib/tasks/constants.py). */
-export const MAX_QUEUE_RATE = 500;
-export const MAX_BUCKET_SIZE = 500;
+const MAX_QUEUE_RATE = 500;
+const MAX_BUCKET_SIZE = 500;
 /** gcloud clamps `max_concurrent_requests` into this range. */
-export const MAX_CONCURRENT_REQUESTS_RANGE = [1, 5000] as const;
+const MAX_CONCURRENT_REQUESTS_RANGE = [1, 5000] as const;
 
 /** queue.yaml as written in TypeScript: the queues alone, or with the file-wide settings. */
 export type QueuesInput = Queue[] | (Omit<QueueConfig, 'queue'> & { queue?: Queue[] });

@@ -14,4 +14,15 @@ describe('built package', () => {
     });
     expect(() => config.fromYaml('runtime: nodejs22\nenv: flex\n')).toThrow(config.ConfigError);
   });
+
+  it('writes and reads cron.yaml and computes run times from dist', async () => {
+    const config = (await import(`${packageDir}dist/index.js`)) as typeof import('../src/index.js');
+    const jobs = [{ url: '/tasks/summary', schedule: 'every monday 09:00' }];
+    expect(config.cronFromYaml(config.cronToYaml(jobs))).toEqual(jobs);
+    expect(
+      config
+        .nextRuns(jobs[0]?.schedule ?? '', new Date('2024-01-01T09:00:00Z'), 1)[0]
+        ?.toISOString(),
+    ).toBe('2024-01-08T09:00:00.000Z');
+  });
 });
