@@ -17,12 +17,15 @@ import {
 
 /** A time of day, 24-hour. */
 export interface TimeOfDay {
+  /** 0–23. */
   hour: number;
+  /** 0–59. */
   minute: number;
 }
 
 /** `every N minutes|hours`, optionally `from HH:MM to HH:MM` or `synchronized`. */
 export interface IntervalSchedule {
+  /** Tells the two kinds of schedule apart. */
   kind: 'interval';
   /** The N of `every N minutes`. */
   every: number;
@@ -40,6 +43,7 @@ export interface IntervalSchedule {
 
 /** `[every|ORDINALS] DAYS [of MONTHS] HH:MM`, or `MONTHDAYS of MONTHS HH:MM`. */
 export interface SpecificSchedule {
+  /** Tells the two kinds of schedule apart. */
   kind: 'specific';
   /** When on a matching day the job runs. */
   time: TimeOfDay;

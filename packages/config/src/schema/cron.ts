@@ -5,8 +5,9 @@ import { didYouMean } from '../suggest.js';
 import { isTimeZone } from '../timezone.js';
 import { atLeast, formatted, type IssueParams, ranged, singleLine } from './common.js';
 
-/** Longest cron `timezone` and `description` (croninfo.py). */
+/** Longest cron `timezone` (croninfo.py). */
 export const CRON_TIMEZONE_MAX = 100;
+/** Longest cron `description` (croninfo.py). */
 export const CRON_DESCRIPTION_MAX = 499;
 
 const AGE_LIMIT_ALLOWED = 'a number followed by s, m, h or d, e.g. "2d" or "1.5h"';
