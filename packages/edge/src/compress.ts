@@ -1,8 +1,8 @@
 import { gzip, gzipSync } from 'node:zlib';
 import mimeDb from 'mime-db';
 import { parseCacheControl } from './cache-control.js';
-import { getHeader, getList, hasHeader, setHeader, splitList } from './headers.js';
-import type { EdgeRequest, ResponseRecordLike } from './records.js';
+import { getHeader, getList, setHeader, splitList } from './headers.js';
+import type { EdgeRequest, HeaderPairs, ResponseRecordLike } from './records.js';
 
 /**
  * Which clients the front end trusts with gzip, judged from `User-Agent` (spec §7.1, §7.2;
@@ -92,6 +92,15 @@ export function isCompressibleType(mediaType: string): boolean {
 
 /** Browsers (and what claims to be one), minus the old ones known to mishandle gzip. */
 function trustedBrowser(userAgent: string): boolean {
+  const known = browserCache.get(userAgent);
+  if (known !== undefined) return known;
+  const result = judgeUserAgent(userAgent);
+  remember(browserCache, userAgent, result);
+  return result;
+}
+
+/** The `'browsers'` rule itself (see {@link TrustedUserAgents}). */
+function judgeUserAgent(userAgent: string): boolean {
   if (/gzip/i.test(userAgent)) return true;
   if (!/^(Mozilla|Opera)\//.test(userAgent)) return false;
   // Netscape 4.06–4.08 and MSIE 1–5: the classic "broken gzip" list (Apache mod_deflate docs).
@@ -105,6 +114,25 @@ function trustedBrowser(userAgent: string): boolean {
  * else `*` with a q-value above 0. An explicit `gzip;q=0` refuses even when `*` would allow.
  */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (acceptEncoding === undefined) return false;
+  const known = acceptCache.get(acceptEncoding);
+  if (known !== undefined) return known;
+  const result = parseAcceptsGzip(acceptEncoding);
+  remember(acceptCache, acceptEncoding, result);
+  return result;
+}
+
+/** Clients send the same few header values again and again: decisions are kept per value. */
+const acceptCache = new Map<string, boolean>();
+const browserCache = new Map<string, boolean>();
+
+function remember(cache: Map<string, boolean>, key: string, value: boolean): void {
+  // Bounded: a client sending ever-new values only costs a re-parse.
+  if (cache.size >= 1000) cache.clear();
+  cache.set(key, value);
+}
+
+function parseAcceptsGzip(acceptEncoding: string): boolean {
   let gzipQ: number | undefined;
   let anyQ: number | undefined;
   for (const item of splitList(acceptEncoding)) {
@@ -123,8 +151,42 @@ export function acceptsGzip(acceptEncoding: string | undefined): boolean {
   return anyQ !== undefined && anyQ > 0;
 }
 
+const mediaTypes = new Map<string, string>();
+
+/** `text/html` of `Text/HTML; charset=utf-8`, kept per header value. */
 function mediaTypeOf(contentType: string): string {
-  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  let type = mediaTypes.get(contentType);
+  if (type === undefined) {
+    type = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+    if (mediaTypes.size >= 1000) mediaTypes.clear();
+    mediaTypes.set(contentType, type);
+  }
+  return type;
+}
+
+/** The response fields the decision reads, found in one pass. */
+function responseFields(headers: HeaderPairs): {
+  encoding: string | undefined;
+  range: boolean;
+  cacheControl: string | undefined;
+  contentType: string | undefined;
+} {
+  let encoding: string | undefined;
+  let range = false;
+  let cacheControl: string | undefined;
+  let contentType: string | undefined;
+  for (const [name, value] of headers) {
+    // Only names of these lengths can match: most fields skip the lowercasing.
+    const length = name.length;
+    if (length !== 12 && length !== 13 && length !== 16) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'content-encoding') encoding ??= value;
+    else if (lower === 'content-range') range = true;
+    else if (lower === 'cache-control')
+      cacheControl = cacheControl === undefined ? value : `${cacheControl}, ${value}`;
+    else if (lower === 'content-type') contentType ??= value;
+  }
+  return { encoding, range, cacheControl, contentType };
 }
 
 /**
@@ -168,20 +230,16 @@ export function shouldCompress(
     return { compress: false, reason: `status ${status} has no body` };
   }
   if (response.body.byteLength === 0) return { compress: false, reason: 'empty body' };
-  const encoding = getHeader(response.headers, 'content-encoding');
+  const { encoding, range, cacheControl, contentType } = responseFields(response.headers);
   if (encoding !== undefined) {
     return { compress: false, reason: `already encoded (Content-Encoding: ${encoding})` };
   }
-  if (hasHeader(response.headers, 'content-range')) {
-    return { compress: false, reason: 'partial content (Content-Range)' };
-  }
-  const cacheControl = getList(response.headers, 'cache-control');
+  if (range) return { compress: false, reason: 'partial content (Content-Range)' };
   if (cacheControl !== undefined && /no-transform/i.test(cacheControl)) {
     if (parseCacheControl(cacheControl).has('no-transform')) {
       return { compress: false, reason: 'Cache-Control: no-transform' };
     }
   }
-  const contentType = getHeader(response.headers, 'content-type');
   if (contentType === undefined) return { compress: false, reason: 'no Content-Type' };
   const mediaType = mediaTypeOf(contentType);
   const compressible = options.compressible ?? isCompressibleType;
@@ -197,7 +255,7 @@ export function shouldCompress(
 
 /** Bodies static files hand out again and again; their gzip is kept (see `markShared`). */
 const sharedBodies = new WeakSet<Uint8Array>();
-const gzipped = new WeakMap<Uint8Array, Map<number, Promise<Uint8Array>>>();
+const gzipped = new WeakMap<Uint8Array, Map<number, Uint8Array | Promise<Uint8Array>>>();
 
 /**
  * Marks a body that never changes and is served many times (a static file in memory), so its
@@ -225,21 +283,29 @@ function gzipNow(body: Uint8Array, level: number): Promise<Uint8Array> {
   });
 }
 
-/** gzip of `body` at `level`, memoised for shared (static) bodies. */
-export function gzipBody(body: Uint8Array, level: number): Promise<Uint8Array> {
+/** gzip of `body` at `level`; for shared (static) bodies the bytes once ready, else a promise. */
+export function gzipBody(body: Uint8Array, level: number): Uint8Array | Promise<Uint8Array> {
   if (!sharedBodies.has(body)) return gzipNow(body, level);
   let byLevel = gzipped.get(body);
   if (!byLevel) {
     byLevel = new Map();
     gzipped.set(body, byLevel);
   }
-  let result = byLevel.get(level);
-  if (!result) {
-    result = gzipNow(body, level);
-    byLevel.set(level, result);
-    result.catch(() => byLevel?.delete(level));
-  }
-  return result;
+  const known = byLevel.get(level);
+  if (known) return known;
+  const levels = byLevel;
+  const pending = gzipNow(body, level).then(
+    (bytes) => {
+      levels.set(level, bytes);
+      return bytes;
+    },
+    (error: unknown) => {
+      levels.delete(level);
+      throw error;
+    },
+  );
+  levels.set(level, pending);
+  return pending;
 }
 
 /**
@@ -249,20 +315,38 @@ export function gzipBody(body: Uint8Array, level: number): Promise<Uint8Array> {
  * representation), and `Vary: Accept-Encoding` only with `vary: true`. Bodies over 8 KB are
  * compressed on the thread pool, so the event loop never waits for them.
  */
-export async function compressResponse(
+export function compressResponse(
   request: EdgeRequest,
   response: ResponseRecordLike,
   options: CompressOptions = {},
 ): Promise<ResponseRecordLike> {
-  if (!shouldCompress(request, response, options).compress) return response;
-  const level = options.level ?? DEFAULT_LEVEL;
-  const body = await gzipBody(response.body, level);
-  const headers = response.headers.map(([name, value]): [string, string] => [name, value]);
+  try {
+    if (!shouldCompress(request, response, options).compress) return Promise.resolve(response);
+    const bytes = gzipBody(response.body, options.level ?? DEFAULT_LEVEL);
+    // A static file's gzip is usually ready: no extra wait then.
+    return bytes instanceof Uint8Array
+      ? Promise.resolve(encoded(response, bytes, options))
+      : bytes.then((ready) => encoded(response, ready, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The gzip record: Content-Length gets the new size, a strong ETag becomes weak. */
+function encoded(
+  response: ResponseRecordLike,
+  body: Uint8Array,
+  options: CompressOptions,
+): ResponseRecordLike {
+  const size = String(body.byteLength);
+  const headers: HeaderPairs = [];
+  for (const [name, value] of response.headers) {
+    if (name.length === 14 && name.toLowerCase() === 'content-length') headers.push([name, size]);
+    else if (name.length === 4 && value.startsWith('"') && name.toLowerCase() === 'etag') {
+      headers.push([name, `W/${value}`]);
+    } else headers.push([name, value]);
+  }
   headers.push(['Content-Encoding', 'gzip']);
-  if (hasHeader(headers, 'content-length'))
-    setHeader(headers, 'Content-Length', String(body.byteLength));
-  const etag = getHeader(headers, 'etag');
-  if (etag?.startsWith('"')) setHeader(headers, 'ETag', `W/${etag}`);
   if (options.vary) addVary(headers, 'Accept-Encoding');
   return { status: response.status, headers, body };
 }

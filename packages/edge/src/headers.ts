@@ -3,8 +3,13 @@ import type { HeaderPairs } from './records.js';
 /** The first value of a header (case-insensitive name), or `undefined`. */
 export function getHeader(headers: HeaderPairs, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;
+  for (const [key, value] of headers) if (same(key, lower)) return value;
   return undefined;
+}
+
+/** Whether a header name equals a lower-case name; the length check skips most lowercasing. */
+export function same(name: string, lower: string): boolean {
+  return name.length === lower.length && (name === lower || name.toLowerCase() === lower);
 }
 
 /** Every value of a header joined with `, ` (how a list header is read), or `undefined`. */
@@ -12,7 +17,7 @@ export function getList(headers: HeaderPairs, name: string): string | undefined 
   const lower = name.toLowerCase();
   let joined: string | undefined;
   for (const [key, value] of headers) {
-    if (key.toLowerCase() !== lower) continue;
+    if (!same(key, lower)) continue;
     joined = joined === undefined ? value : `${joined}, ${value}`;
   }
   return joined;
@@ -21,7 +26,7 @@ export function getList(headers: HeaderPairs, name: string): string | undefined 
 /** Whether a header is present (case-insensitive). */
 export function hasHeader(headers: HeaderPairs, name: string): boolean {
   const lower = name.toLowerCase();
-  for (const [key] of headers) if (key.toLowerCase() === lower) return true;
+  for (const [key] of headers) if (same(key, lower)) return true;
   return false;
 }
 
@@ -34,7 +39,7 @@ export function setHeader(headers: HeaderPairs, name: string, value: string): vo
   let found = false;
   for (let i = 0; i < headers.length; i++) {
     const pair = headers[i] as [string, string];
-    if (pair[0].toLowerCase() !== lower) continue;
+    if (!same(pair[0], lower)) continue;
     if (found) {
       headers.splice(i, 1);
       i--;

@@ -143,6 +143,17 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
    * segment, an absolute path or a NUL: a static path must not leave its directory (spec §1.7).
    */
   function absolute(file: string): string | undefined {
+    const known = paths.get(file);
+    if (known !== undefined) return known === false ? undefined : known;
+    const path = resolvePath(file);
+    if (paths.size >= 10_000) paths.clear();
+    paths.set(file, path ?? false);
+    return path;
+  }
+  /** Resolved paths per requested file (the same few files are asked for again and again). */
+  const paths = new Map<string, string | false>();
+
+  function resolvePath(file: string): string | undefined {
     if (file === '' || file.includes('\0')) return undefined;
     const segments = file.split('/');
     for (const segment of segments) {
@@ -287,33 +298,49 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
     };
   }
 
+  function respond(
+    entry: FileEntry,
+    path: string,
+    handler: Handler,
+    request: EdgeRequest,
+  ): ResponseRecordLike {
+    let prepared = entry.headers.get(handler);
+    if (!prepared) {
+      prepared = prepare(entry, path, handler);
+      entry.headers.set(handler, prepared);
+    }
+    const headers: HeaderPairs =
+      prepared.expiresIn === undefined
+        ? [...prepared.head, ...prepared.tail]
+        : [...prepared.head, ['Expires', expiresFor(prepared.expiresIn)], ...prepared.tail];
+    if (
+      hasHeader(request.headers, 'if-none-match') ||
+      hasHeader(request.headers, 'if-modified-since') ||
+      hasHeader(request.headers, 'if-match')
+    ) {
+      const answer = conditional(entry, request, headers);
+      if (answer) return answer;
+    }
+    headers.push(['Content-Length', String(entry.body.byteLength)]);
+    // Every method but HEAD is answered like GET (spec §1.10).
+    const head = request.method.toUpperCase() === 'HEAD';
+    return { status: 200, headers, body: head ? new Uint8Array(0) : entry.body };
+  }
+
   return {
-    async serve(file, handler, request) {
-      const path = absolute(file);
-      if (path === undefined) return notFound();
-      const entry = await load(path);
-      if (!entry) return notFound();
-      let prepared = entry.headers.get(handler);
-      if (!prepared) {
-        prepared = prepare(entry, path, handler);
-        entry.headers.set(handler, prepared);
+    serve(file, handler, request) {
+      try {
+        const path = absolute(file);
+        if (path === undefined) return Promise.resolve(notFound());
+        const held = files.get(path);
+        // The common case answers without waiting on anything.
+        if (held && !held.revalidate) return Promise.resolve(respond(held, path, handler, request));
+        return load(path).then((entry) =>
+          entry ? respond(entry, path, handler, request) : notFound(),
+        );
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const headers: HeaderPairs =
-        prepared.expiresIn === undefined
-          ? [...prepared.head, ...prepared.tail]
-          : [...prepared.head, ['Expires', expiresFor(prepared.expiresIn)], ...prepared.tail];
-      if (
-        hasHeader(request.headers, 'if-none-match') ||
-        hasHeader(request.headers, 'if-modified-since') ||
-        hasHeader(request.headers, 'if-match')
-      ) {
-        const answer = conditional(entry, request, headers);
-        if (answer) return answer;
-      }
-      headers.push(['Content-Length', String(entry.body.byteLength)]);
-      // Every method but HEAD is answered like GET (spec §1.10).
-      const head = request.method.toUpperCase() === 'HEAD';
-      return { status: 200, headers, body: head ? new Uint8Array(0) : entry.body };
     },
 
     exists(file) {

@@ -150,7 +150,17 @@ async function serve(kind: Kind, dir: string): Promise<void> {
         });
     };
   }
-  const server = createServer(listener);
+  // Server CPU time and responses so far, so the bench can compute CPU per response.
+  let served = 0;
+  const server = createServer((req, res) => {
+    if (req.url === '/__cpu') {
+      const { user, system } = process.cpuUsage();
+      res.end(JSON.stringify({ cpuMicros: user + system, served }));
+      return;
+    }
+    served++;
+    listener(req, res);
+  });
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     console.log(`listening ${typeof address === 'object' && address ? address.port : 0}`);
@@ -191,6 +201,13 @@ interface Measured {
   errors: number;
   non2xx: number;
   bytesPerResponse: number;
+  /** Server CPU time (user + system) per response, in microseconds. */
+  cpuMicrosPerResponse: number;
+}
+
+async function cpu(port: number): Promise<{ cpuMicros: number; served: number }> {
+  const response = await fetch(`http://127.0.0.1:${port}/__cpu`);
+  return (await response.json()) as { cpuMicros: number; served: number };
 }
 
 async function load(
@@ -201,13 +218,19 @@ async function load(
   const { default: autocannon } = await import('autocannon');
   // The query keeps the cache's identity and gzip entries apart (one entry per URL).
   const url = `http://127.0.0.1:${port}/static/page.html?${client}`;
+  const before = await cpu(port);
   const result = await autocannon({
     url,
     headers: CLIENT_HEADERS[client],
     connections: 32,
     duration: seconds,
   });
+  const after = await cpu(port);
   return {
+    cpuMicrosPerResponse:
+      after.served > before.served
+        ? (after.cpuMicros - before.cpuMicros) / (after.served - before.served)
+        : 0,
     requestsPerSecond: Math.round(result.requests.average),
     latencyP99Ms: result.latency.p99,
     errors: result.errors,
@@ -290,8 +313,9 @@ function gzipTable(bodies: Record<string, Buffer>, ms: number): GzipRow[] {
 
 /** The suite: req/s of static and cache-hit responses vs raw node:http, and gzip per level. */
 export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
-  const seconds = smoke ? 1 : 2;
-  const rounds = smoke ? 1 : 9;
+  // Many short turns rather than a few long ones: the machine's other load changes quickly.
+  const seconds = 1;
+  const rounds = smoke ? 1 : 15;
   const bodies = exampleBodies();
   // A 16 KB page: small enough that the server's work per request shows, not only bytes.
   const served = (bodies['HTML page'] as Buffer).subarray(0, 16 * 1024);
@@ -307,15 +331,26 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   const summary = (['identity', 'gzip'] as const).flatMap((client) =>
     (['raw', 'static', 'cache'] as const).map((kind) => {
       const runs = all.filter((m) => m.kind === kind && m.client === client);
+      const rawOf = (m: Measured) =>
+        all.find((r) => r.kind === 'raw' && r.client === client && r.round === m.round);
       const ratios = runs.map((m) => {
-        const raw = all.find((r) => r.kind === 'raw' && r.client === client && r.round === m.round);
+        const raw = rawOf(m);
         return raw && raw.requestsPerSecond > 0 ? m.requestsPerSecond / raw.requestsPerSecond : 0;
+      });
+      // Raw CPU per response over this one's: the throughput ratio of a server-bound run.
+      const cpuRatios = runs.map((m) => {
+        const raw = rawOf(m);
+        return raw && m.cpuMicrosPerResponse > 0
+          ? raw.cpuMicrosPerResponse / m.cpuMicrosPerResponse
+          : 0;
       });
       return {
         kind,
         client,
         requestsPerSecond: median(runs.map((m) => m.requestsPerSecond)),
         ratioToRaw: median(ratios),
+        cpuMicrosPerResponse: median(runs.map((m) => m.cpuMicrosPerResponse)),
+        cpuRatioToRaw: median(cpuRatios),
         latencyP99Ms: median(runs.map((m) => m.latencyP99Ms)),
         errors: runs.reduce((sum, m) => sum + m.errors, 0),
         non2xx: runs.reduce((sum, m) => sum + m.non2xx, 0),
@@ -330,7 +365,7 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   };
   const httpRows = summary.map(
     (s) =>
-      `| ${s.client} | ${label[s.kind]} | ${s.requestsPerSecond} | ${s.ratioToRaw.toFixed(2)}× | ${s.kind === 'raw' ? '' : '≥ 0.90×'} | ${s.latencyP99Ms} | ${s.bytesPerResponse} | ${s.errors + s.non2xx} |`,
+      `| ${s.client} | ${label[s.kind]} | ${s.requestsPerSecond} | ${s.ratioToRaw.toFixed(2)}× | ${s.cpuMicrosPerResponse.toFixed(1)} | ${s.cpuRatioToRaw.toFixed(2)}× | ${s.kind === 'raw' ? '' : '≥ 0.90×'} | ${s.latencyP99Ms} | ${s.bytesPerResponse} | ${s.errors + s.non2xx} |`,
   );
 
   const gzip = gzipTable(bodies, smoke ? 20 : 300);
@@ -348,10 +383,10 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
     return `| ${row.body} | ${kb(row.bytes)} | ${cells.join(' | ')} | ${extra} |`;
   });
   const markdown = [
-    `autocannon, 32 connections, ${seconds} s per target and client, ${rounds} round(s) after a warm-up, the three servers (each its own process) measured in turn within a round; median req/s, and median of the per-round ratios to raw. The file is the first ${kb(served.length)} of the HTML page below. "gzip" clients send a browser User-Agent and Accept-Encoding: gzip, deflate, br (raw answers its prepared gzip bytes).`,
+    `autocannon, 32 connections, ${seconds} s per target and client, ${rounds} round(s) after a warm-up, the three servers (each its own process) measured in turn within a round; median req/s and server CPU time per response, and medians of the per-round ratios to raw. The machine is shared, so req/s moves with other load; CPU per response moves much less and is the figure the target applies to. The file is the first ${kb(served.length)} of the HTML page below. "gzip" clients send a browser User-Agent and Accept-Encoding: gzip, deflate, br (raw answers its prepared gzip bytes).`,
     '',
-    '| client | server | req/s | ratio to raw | target | p99 ms | bytes/response | errors + non-2xx |',
-    '|---|---|---|---|---|---|---|---|',
+    '| client | server | req/s | req/s ratio to raw | server CPU µs/response | CPU ratio (raw ÷ this) | target | p99 ms | bytes/response | errors + non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...httpRows,
     '',
     '',
