@@ -146,17 +146,19 @@ export function createPool(
   let active = 0;
   const waiting: (() => void)[] = [];
   return async (task, options) => {
-    if (active >= size) {
+    if (active < size) active++;
+    else {
+      // A finishing task hands its slot straight to the next waiter.
       await new Promise<void>((resolve) =>
         options?.first ? waiting.unshift(resolve) : waiting.push(resolve),
       );
     }
-    active++;
     try {
       return await task();
     } finally {
-      active--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
     }
   };
 }
@@ -187,6 +189,27 @@ export function readFromTarball(tarball: string, path: string): string | undefin
 export function firstExample(readme: string): string | undefined {
   const match = /^```(?:ts|typescript|js|javascript)[ \t]*\r?\n([\s\S]*?)^```/m.exec(readme);
   return match?.[1];
+}
+
+/**
+ * The runtime names an example imports from the given packages (type-only imports left out):
+ * package -> names. Covers `import { a, b as c, type T } from 'pkg'` and `import type`.
+ */
+export function gaekitImports(source: string, packages: string[]): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const match of source.matchAll(
+    /import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g,
+  )) {
+    const [, typeOnly, list = '', specifier = ''] = match;
+    if (typeOnly || !packages.includes(specifier)) continue;
+    const names = list
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '' && !part.startsWith('type '))
+      .map((part) => part.split(/\s+as\s+/)[0]?.trim() ?? part);
+    found.set(specifier, [...(found.get(specifier) ?? []), ...names]);
+  }
+  return found;
 }
 
 /** The version range of `name` in the root pnpm catalog, so temp projects use the repo's tsx. */
