@@ -12,7 +12,7 @@
  * cost of the scheduler and the instance transport, not the number of instances.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,43 @@ interface Measured {
   latencyP99Ms: number;
   errors: number;
   non2xx: number;
+  /** CPU (user + system) of the server's process tree per request, in microseconds. */
+  cpuUsPerRequest: number;
+}
+
+/** The process and its descendants (a process instance is a child of the front). */
+function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
+        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) all.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return all;
+}
+
+/**
+ * CPU seconds used so far by a process tree (worker threads count in their process). On a
+ * shared machine this moves far less than req/s: it is what each request costs, not how
+ * much of the CPU the server happened to get.
+ */
+function cpuSeconds(pid: number): number {
+  let cpu = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // Gone.
+    }
+  }
+  return cpu;
 }
 
 async function measure(target: Target, appDir: string, seconds: number): Promise<Measured> {
@@ -132,13 +169,16 @@ async function measure(target: Target, appDir: string, seconds: number): Promise
   try {
     const url = `http://127.0.0.1:${port}/`;
     await autocannon({ url, connections: 32, duration: Math.max(1, Math.round(seconds / 4)) });
+    const before = child.pid === undefined ? 0 : cpuSeconds(child.pid);
     const result = await autocannon({ url, connections: 32, duration: seconds });
+    const after = child.pid === undefined ? 0 : cpuSeconds(child.pid);
     return {
       target,
       requestsPerSecond: Math.round(result.requests.average),
       latencyP99Ms: result.latency.p99,
       errors: result.errors,
       non2xx: result.non2xx,
+      cpuUsPerRequest: Math.round(((after - before) * 1e6) / (result.requests.total || 1)),
     };
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -164,16 +204,17 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
     rmSync(appDir, { recursive: true, force: true });
   }
   const raw = results[0]?.requestsPerSecond ?? 1;
+  const rawCpu = results[0]?.cpuUsPerRequest || 1;
   const targetsFor: Partial<Record<Target, string>> = { process: '>= 0.5x', worker: '>= 0.6x' };
   const rows = results.map(
     (r) =>
-      `| ${r.target === 'raw' ? 'raw node:http (baseline)' : `${r.target} instance`} | ${r.requestsPerSecond} | ${(r.requestsPerSecond / raw).toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.latencyP99Ms} | ${r.errors + r.non2xx} |`,
+      `| ${r.target === 'raw' ? 'raw node:http (baseline)' : `${r.target} instance`} | ${r.requestsPerSecond} | ${(r.requestsPerSecond / raw).toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.cpuUsPerRequest} | ${(rawCpu / (r.cpuUsPerRequest || 1)).toFixed(2)}x | ${r.latencyP99Ms} | ${r.errors + r.non2xx} |`,
   );
   const markdown = [
-    `autocannon, 32 connections, ${seconds} s per target after a warm-up; one instance (manual scaling, max_concurrent_requests 100); "hello world" text.`,
+    `autocannon, 32 connections, ${seconds} s per target after a warm-up; one instance (manual scaling, max_concurrent_requests 100); "hello world" text. CPU µs/req: user + system CPU of the server's processes and threads (front, worker thread, instance process) per request; "CPU ratio" is raw's CPU per request over the target's.`,
     '',
-    '| target | req/s | ratio to raw | target ratio | p99 ms | errors |',
-    '|---|---|---|---|---|---|',
+    '| target | req/s | ratio to raw | target ratio | CPU µs/req | CPU ratio | p99 ms | errors |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
   return { title: '@gaekit/scheduler: instance kinds vs raw node:http', markdown, data: results };
