@@ -131,7 +131,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     );
 
   cli
-    .command('build [dir]', 'Compile app.config.ts to app.yaml')
+    .command(
+      'build [dir]',
+      'Compile app.config.ts to app.yaml (and dispatch/cron/queue.yaml), bundle the app into .gae/deploy, check deploy limits',
+    )
     .option(
       '--check',
       'Do not write; fail when app.yaml differs from what the config produces (for CI)',
@@ -139,15 +142,39 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .option('--mode <mode>', 'Mode passed to a config function: development or production', {
       default: 'production',
     })
+    .option('--out <dir>', 'Output folder of the bundle (default: .gae/deploy)')
+    .option('--no-bundle', 'Only write the YAML files')
+    .option('--external <package>', 'Leave a package out of the bundle (repeatable)')
+    .option('--minify', 'Minify the bundle')
     .example('gae build')
     .example('gae build --check')
-    .action((dir: string | undefined, options: { check?: boolean; mode?: string }) => {
-      pending = buildCommand(
-        dir,
-        { check: Boolean(options.check), mode: mode(options.mode) ?? 'production' },
-        io,
-      );
-    });
+    .example('gae build --external sharp --out build')
+    .action(
+      (
+        dir: string | undefined,
+        options: {
+          check?: boolean;
+          mode?: string;
+          out?: string;
+          bundle: boolean;
+          external?: string | string[];
+          minify?: boolean;
+        },
+      ) => {
+        pending = buildCommand(
+          dir,
+          {
+            check: Boolean(options.check),
+            mode: mode(options.mode) ?? 'production',
+            bundle: options.bundle !== false,
+            outDir: options.out,
+            external: options.external === undefined ? [] : [options.external].flat().map(String),
+            minify: Boolean(options.minify),
+          },
+          io,
+        );
+      },
+    );
 
   cli
     .command('import <file>', 'Write an equivalent, typed app.config.ts for an existing app.yaml')
@@ -175,6 +202,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     .option('--app-version <id>', 'Version id to deploy as (gcloud --version)')
     .option('--no-promote', 'Deploy without sending traffic to the new version')
     .option('-y, --yes', 'Do not ask gcloud for confirmation (gcloud --quiet)')
+    .option('--out <dir>', 'Output folder of the bundle (default: .gae/deploy)')
+    .option('--external <package>', 'Leave a package out of the bundle (repeatable)')
     .example('gae deploy --dry-run')
     .example('gae deploy --project my-project --app-version v2 --no-promote')
     .action(
@@ -186,6 +215,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
           appVersion?: string | number;
           promote: boolean;
           yes?: boolean;
+          out?: string;
+          external?: string | string[];
         },
       ) => {
         pending = deployCommand(
@@ -196,6 +227,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
             version: options.appVersion === undefined ? undefined : String(options.appVersion),
             promote: options.promote !== false,
             yes: Boolean(options.yes),
+            outDir: options.out,
+            external: options.external === undefined ? [] : [options.external].flat().map(String),
           },
           io,
         );

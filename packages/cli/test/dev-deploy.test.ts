@@ -227,6 +227,17 @@ describe('gae deploy', () => {
     expect(run.stderr).toContain('app.yaml');
   });
 
+  it('deploys a Node.js app from its bundle folder', async () => {
+    const dir = project({
+      'app.config.ts': CONFIG(`{ url: '/.*', script: 'auto' }`),
+      'server.js': 'console.log("serving")\n',
+    });
+    const run = await gae(['deploy', '--dry-run'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('would run in .gae/deploy');
+    expect(run.stdout.trim()).toBe('gcloud app deploy app.yaml');
+  });
+
   it('exits 1 with an install hint when gcloud is not on PATH', async () => {
     const dir = project({ 'app.config.ts': CONFIG(`{ url: '/.*', script: 'auto' }`) });
     const run = await gae(['deploy'], dir, { PATH: join(base, 'empty-path') });

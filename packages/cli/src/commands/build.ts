@@ -4,6 +4,7 @@ import {
   ConfigError,
   cronToYaml,
   dispatchToYaml,
+  isNodeRuntime,
   type LoadedConfig,
   loadConfig,
   OTHER_CONFIG_FILES,
@@ -12,11 +13,20 @@ import {
   toYaml,
 } from '@gaekit/config';
 import { type CliIo, colors, ExitCode, printDiagnostics, shown, size } from '../output.js';
+import { BundleError, type BundleResult, bundleApp, findEntry, NO_ENTRY } from './bundle.js';
 
 /** Options of `gae build`. */
 export interface BuildOptions {
   check?: boolean;
   mode?: 'development' | 'production';
+  /** Bundle the app into `outDir` (Node.js runtimes). @default true, except with `check` */
+  bundle?: boolean;
+  /** Output folder of the bundle, relative to the app. @default ".gae/deploy" */
+  outDir?: string;
+  /** Packages to leave out of the bundle (installed by App Engine instead). */
+  external?: string[];
+  /** Minify the bundle. @default false */
+  minify?: boolean;
 }
 
 /** First line of every generated file, so nobody edits it by hand. */
@@ -56,7 +66,8 @@ export async function buildCommand(
     io.err(
       `${c.green('✓')} ${shown(io, loaded.file)} is valid; nothing to compile (no app.config.ts).`,
     );
-    return ExitCode.ok;
+    if (options.check) return ExitCode.ok;
+    return (await bundleStep(loaded, options, io)) ? finish(io, started) : ExitCode.invalid;
   }
   io.err(`${c.dim('›')} config ${shown(io, loaded.file)} (${options.mode ?? 'production'})`);
   const outputs = [{ name: 'app.yaml', text: GENERATED_HEADER + toYaml(loaded.app) }];
@@ -101,6 +112,63 @@ export async function buildCommand(
     io.err('  Run gae build and commit the result.');
     return ExitCode.invalid;
   }
-  io.err(c.dim(`done in ${Math.round(performance.now() - started)} ms`));
+  if (!options.check && !(await bundleStep(loaded, options, io))) return ExitCode.invalid;
+  return finish(io, started);
+}
+
+function finish(io: CliIo, started: number): number {
+  io.err(colors(io).dim(`done in ${Math.round(performance.now() - started)} ms`));
   return ExitCode.ok;
+}
+
+/** Bundles the app and checks the deploy limits; prints a line per step. False on failure. */
+async function bundleStep(
+  loaded: LoadedConfig,
+  options: BuildOptions,
+  io: CliIo,
+): Promise<boolean> {
+  const c = colors(io);
+  if (options.bundle === false) return true;
+  const runtime = loaded.app.runtime ?? 'nodejs22';
+  if (!isNodeRuntime(runtime)) {
+    io.err(`${c.dim('›')} bundle skipped: runtime ${runtime} is not Node.js`);
+    return true;
+  }
+  if (findEntry(loaded.root, loaded.app) === undefined) {
+    io.err(`${c.yellow('warning')} bundle skipped: ${NO_ENTRY}`);
+    return true;
+  }
+  const began = performance.now();
+  let result: BundleResult;
+  try {
+    result = await bundleApp(loaded, {
+      outDir: options.outDir,
+      external: options.external,
+      minify: options.minify,
+    });
+  } catch (error) {
+    if (!(error instanceof BundleError)) throw error;
+    io.err(`${c.red('✗')} bundle: ${error.message}`);
+    return false;
+  }
+  const bundleFile = result.files.find((f) => f.path === result.bundle);
+  const total = result.files.reduce((sum, f) => sum + f.bytes, 0);
+  io.err(
+    `${c.green('✓')} bundle ${result.entry} → ${shown(io, join(result.outDir, result.bundle))} ${c.dim(size(bundleFile?.bytes ?? 0))} ${c.dim(`(${Math.round(performance.now() - began)} ms)`)}`,
+  );
+  io.err(
+    `${c.green('✓')} ${shown(io, result.outDir)} ${result.files.length} files, ${size(total)}`,
+  );
+  if (!result.limits.ok) {
+    io.err(`${c.red('✗')} deploy limits: App Engine would refuse this upload`);
+    for (const violation of result.limits.violations) io.err(`  ${violation.message}`);
+    return false;
+  }
+  io.err(`${c.green('✓')} deploy limits: ${result.limits.files} files, within App Engine's limits`);
+  io.err(
+    c.dim(
+      `  deploy with: gcloud app deploy ${shown(io, join(result.outDir, 'app.yaml'))}, or gae deploy`,
+    ),
+  );
+  return true;
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { loadConfig } from '@gaekit/config';
+import { isNodeRuntime, loadConfig } from '@gaekit/config';
 import { type CliIo, colors, ExitCode, shown } from '../output.js';
 import { buildCommand } from './build.js';
+import { DEFAULT_OUT_DIR, findEntry } from './bundle.js';
 
 /** Options of `gae deploy`. */
 export interface DeployOptions {
@@ -19,6 +20,10 @@ export interface DeployOptions {
   yes?: boolean;
   /** Where gcloud is looked up. @default `process.env.PATH` */
   path?: string;
+  /** Output folder of the bundle, relative to the app. @default ".gae/deploy" */
+  outDir?: string;
+  /** Packages left out of the bundle. */
+  external?: string[];
 }
 
 /** The deployment descriptors gcloud takes next to app.yaml, in the order it expects them. */
@@ -40,7 +45,8 @@ function quote(arg: string): string {
 }
 
 /**
- * `gae deploy [dir]`: `gae build`, then `gcloud app deploy` with the generated descriptors.
+ * `gae deploy [dir]`: `gae build` (which bundles a Node.js app into `.gae/deploy`), then
+ * `gcloud app deploy` there with the generated descriptors.
  * Exit codes: 0 deployed (or printed with `--dry-run`), 1 invalid config or gcloud missing,
  * otherwise gcloud's own exit code.
  */
@@ -50,10 +56,19 @@ export async function deployCommand(
   io: CliIo,
 ): Promise<number> {
   const c = colors(io);
-  const built = await buildCommand(dir, { mode: 'production' }, io);
+  const built = await buildCommand(
+    dir,
+    { mode: 'production', outDir: options.outDir, external: options.external },
+    io,
+  );
   if (built !== ExitCode.ok) return built;
   const loaded = await loadConfig(dir ?? io.cwd, { mode: 'production' });
-  const root = resolve(loaded.root);
+  // A bundled Node.js app deploys from the bundle folder; anything else from the app folder.
+  const outDir = resolve(loaded.root, options.outDir ?? DEFAULT_OUT_DIR);
+  const bundled =
+    isNodeRuntime(loaded.app.runtime ?? 'nodejs22') &&
+    findEntry(loaded.root, loaded.app) !== undefined;
+  const root = bundled ? outDir : resolve(loaded.root);
   const files = DESCRIPTORS.filter((name) => existsSync(join(root, name)));
   const args = ['app', 'deploy', ...files];
   if (options.project) args.push('--project', options.project);

@@ -200,7 +200,8 @@ export async function devCommand(
     const statics = () => staticRoots(loaded.root, loaded.app.handlers ?? []);
     watcher = chokidar.watch(root, {
       ignoreInitial: true,
-      ignored: (path: string) => /(^|[/\\])(node_modules|\.git|dist|\.turbo)([/\\]|$)/.test(path),
+      ignored: (path: string) =>
+        /(^|[/\\])(node_modules|\.git|\.gae|dist|\.turbo)([/\\]|$)/.test(path),
     });
     watcher.on('all', (_event: string, path: string) => {
       if (statics().some((prefix) => path.startsWith(prefix))) return;
