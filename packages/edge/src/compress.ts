@@ -151,6 +151,17 @@ function parseAcceptsGzip(acceptEncoding: string): boolean {
   return anyQ !== undefined && anyQ > 0;
 }
 
+/** Whether a header value is exactly `gzip` (case and surrounding spaces ignored). */
+function isGzipToken(value: string | undefined): boolean {
+  // The length check spares lowercasing long values such as a browser's User-Agent.
+  return (
+    value !== undefined &&
+    value.length >= 4 &&
+    value.length <= 16 &&
+    value.trim().toLowerCase() === 'gzip'
+  );
+}
+
 const mediaTypes = new Map<string, string>();
 
 /** `text/html` of `Text/HTML; charset=utf-8`, kept per header value. */
@@ -213,8 +224,7 @@ export function shouldCompress(
     return { compress: false, reason: 'client does not accept gzip' };
   }
   const userAgent = getHeader(request.headers, 'user-agent');
-  const forced =
-    acceptEncoding?.trim().toLowerCase() === 'gzip' && userAgent?.trim().toLowerCase() === 'gzip';
+  const forced = isGzipToken(acceptEncoding) && isGzipToken(userAgent);
   if (!forced) {
     const rule = options.userAgents ?? 'browsers';
     const trusted =

@@ -84,6 +84,16 @@ interface PreparedHeaders {
 const NOT_FOUND_BODY = new TextEncoder().encode('Not Found');
 const NOT_IN_304 = new Set(['content-type', 'content-length']);
 
+/** Whether any `If-…` field is present (one cheap pass; the rest happens only then). */
+function hasConditional(headers: HeaderPairs): boolean {
+  for (const [name] of headers) {
+    const c0 = name.charCodeAt(0) | 0x20;
+    const c1 = name.charCodeAt(1) | 0x20;
+    if (c0 === 0x69 && c1 === 0x66 && name.charCodeAt(2) === 0x2d) return true; // "if-"
+  }
+  return false;
+}
+
 function notFound(): ResponseRecordLike {
   return {
     status: 404,
@@ -313,11 +323,7 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
       prepared.expiresIn === undefined
         ? [...prepared.head, ...prepared.tail]
         : [...prepared.head, ['Expires', expiresFor(prepared.expiresIn)], ...prepared.tail];
-    if (
-      hasHeader(request.headers, 'if-none-match') ||
-      hasHeader(request.headers, 'if-modified-since') ||
-      hasHeader(request.headers, 'if-match')
-    ) {
+    if (hasConditional(request.headers)) {
       const answer = conditional(entry, request, headers);
       if (answer) return answer;
     }

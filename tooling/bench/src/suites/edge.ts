@@ -210,6 +210,9 @@ async function cpu(port: number): Promise<{ cpuMicros: number; served: number }>
   return (await response.json()) as { cpuMicros: number; served: number };
 }
 
+/** Requests per second of the fixed-rate turn that measures CPU per response. */
+const CPU_RATE = 2000;
+
 async function load(
   port: number,
   client: Client,
@@ -218,13 +221,13 @@ async function load(
   const { default: autocannon } = await import('autocannon');
   // The query keeps the cache's identity and gzip entries apart (one entry per URL).
   const url = `http://127.0.0.1:${port}/static/page.html?${client}`;
+  const headers = CLIENT_HEADERS[client];
+  // As fast as it goes: req/s.
+  const result = await autocannon({ url, headers, connections: 32, duration: seconds });
+  // At the same fixed rate for every server: CPU per response, comparable across servers
+  // because the batching of reads and writes is the same.
   const before = await cpu(port);
-  const result = await autocannon({
-    url,
-    headers: CLIENT_HEADERS[client],
-    connections: 32,
-    duration: seconds,
-  });
+  await autocannon({ url, headers, connections: 8, duration: seconds, overallRate: CPU_RATE });
   const after = await cpu(port);
   return {
     cpuMicrosPerResponse:
@@ -295,12 +298,20 @@ function gzipTable(bodies: Record<string, Buffer>, ms: number): GzipRow[] {
     for (const size of [1024, 16 * 1024, full.length]) {
       if (size > full.length) continue;
       const body = full.subarray(0, size);
+      const out = new Map([1, 6, 9].map((level) => [level, gzipSync(body, { level }).length]));
+      // Levels take turns, and the fastest turn counts: other load only ever adds time.
+      const best = new Map<number, number>();
+      for (let turn = 0; turn < 5; turn++) {
+        for (const level of [1, 6, 9]) {
+          const ns = nsPerCall(() => gzipSync(body, { level }), ms / 5, 20_000);
+          best.set(level, Math.min(best.get(level) ?? Number.POSITIVE_INFINITY, ns));
+        }
+      }
       const levels = [1, 6, 9].map((level) => {
-        const out = gzipSync(body, { level }).length;
-        const ns = nsPerCall(() => gzipSync(body, { level }), ms, 20_000);
+        const ns = best.get(level) ?? 0;
         return {
           level,
-          ratio: out / body.length,
+          ratio: (out.get(level) ?? 0) / body.length,
           microseconds: ns / 1000,
           mbPerSecond: body.length / 1e6 / (ns / 1e9),
         };
@@ -315,7 +326,7 @@ function gzipTable(bodies: Record<string, Buffer>, ms: number): GzipRow[] {
 export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   // Many short turns rather than a few long ones: the machine's other load changes quickly.
   const seconds = 1;
-  const rounds = smoke ? 1 : 15;
+  const rounds = smoke ? 1 : 9;
   const bodies = exampleBodies();
   // A 16 KB page: small enough that the server's work per request shows, not only bytes.
   const served = (bodies['HTML page'] as Buffer).subarray(0, 16 * 1024);
@@ -383,14 +394,14 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
     return `| ${row.body} | ${kb(row.bytes)} | ${cells.join(' | ')} | ${extra} |`;
   });
   const markdown = [
-    `autocannon, 32 connections, ${seconds} s per target and client, ${rounds} round(s) after a warm-up, the three servers (each its own process) measured in turn within a round; median req/s and server CPU time per response, and medians of the per-round ratios to raw. The machine is shared, so req/s moves with other load; CPU per response moves much less and is the figure the target applies to. The file is the first ${kb(served.length)} of the HTML page below. "gzip" clients send a browser User-Agent and Accept-Encoding: gzip, deflate, br (raw answers its prepared gzip bytes).`,
+    `autocannon, ${seconds} s per target, client and turn, ${rounds} round(s) after a warm-up, the three servers (each its own process) measured in turn within a round; median req/s (as fast as it goes, 32 connections) and server CPU time per response (user + system, in a second turn at a fixed ${CPU_RATE} req/s for every server), and medians of the per-round ratios to raw. The machine is shared, so req/s moves with other load; CPU per response moves much less and is the figure the target applies to. The file is the first ${kb(served.length)} of the HTML page below. "gzip" clients send a browser User-Agent and Accept-Encoding: gzip, deflate, br (raw answers its prepared gzip bytes).`,
     '',
     '| client | server | req/s | req/s ratio to raw | server CPU µs/response | CPU ratio (raw ÷ this) | target | p99 ms | bytes/response | errors + non-2xx |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...httpRows,
     '',
     '',
-    'gzip (node:zlib, synchronous, in the bench process): compressed size as % of the body / time per body, per level; the first 1 KB, the first 16 KB and the whole body.',
+    'gzip (node:zlib, synchronous, in the bench process): compressed size as % of the body / time per body (fastest of 5 turns), per level; the first 1 KB, the first 16 KB and the whole body.',
     '',
     '| body | size | level 1 | level 6 | level 9 | level 6 smaller than 1 by | level 6 time ÷ level 1 |',
     '|---|---|---|---|---|---|---|',
