@@ -324,6 +324,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           response = platformResponse(response, incoming.method, server);
         }
       } else {
+        const trace = active.headers();
         const appHeaders = addPlatformHeaders(
           sanitizeRequestHeaders(incoming.headers, {
             stripAcceptEncoding: options.stripAcceptEncoding ?? true,
@@ -333,8 +334,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
             https,
             requestLogId: active.requestId,
             defaultVersionHostname: appDomain,
-            cloudTraceContext: active.headers()['x-cloud-trace-context'] ?? '',
-            traceparent: options.traceparent === false ? undefined : active.headers().traceparent,
+            cloudTraceContext: trace['x-cloud-trace-context'] ?? '',
+            traceparent: options.traceparent === false ? undefined : trace.traceparent,
             geo: options.geo ?? UNKNOWN_LOCATION,
             timeoutMs: undefined,
           },
