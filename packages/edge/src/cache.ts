@@ -221,7 +221,7 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
 
   const cache: EdgeCache = {
     lookup(request) {
-      const method = request.method.toUpperCase();
+      const method = request.method === 'GET' ? 'GET' : request.method.toUpperCase();
       if (method !== 'GET' && method !== 'HEAD') return undefined;
       // A request with credentials is never answered from the shared cache (spec §8.1.4).
       if (hasHeader(request.headers, 'authorization')) return undefined;
@@ -247,7 +247,7 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
         noneMatchHits(ifNoneMatch, entry.etag);
       const headers: HeaderPairs = notModified
         ? withoutHeaders(entry.headers, NOT_IN_304)
-        : entry.headers.map(([name, value]): [string, string] => [name, value]);
+        : entry.headers.slice();
       headers.push(['Age', String(age)]);
       if (debug) headers.push([CACHE_DEBUG_HEADER, 'HIT']);
       return notModified
@@ -280,7 +280,14 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
       if (lifetime - initialAge <= 0) return refuse(response, 'already stale');
 
       const key = varyKey(request.url, vary, request.headers);
-      const headers = withoutHeaders(response.headers, NOT_STORED_HEADERS);
+      // Own frozen pairs: hits share them, so editing one in place throws instead of
+      // changing the entry (replace a pair, or push, as the record contract says).
+      const headers: HeaderPairs = [];
+      for (const [name, value] of response.headers) {
+        if (!NOT_STORED_HEADERS.has(name.toLowerCase())) {
+          headers.push(Object.freeze([name, value]) as [string, string]);
+        }
+      }
       const size = entrySize(key, headers, response.body);
       if (size > maxBytes) return refuse(response, `larger than the cache (${size} bytes)`);
 

@@ -54,6 +54,18 @@ export interface CompressOptions {
 /** What {@link shouldCompress} decided, with the reason when not. */
 export type CompressDecision = { compress: true } | { compress: false; reason: string };
 
+// The frequent answers, made once (decisions are read, never changed).
+const HEAD_REQUEST: CompressDecision = Object.freeze({ compress: false, reason: 'HEAD request' });
+const NOT_ACCEPTED: CompressDecision = Object.freeze({
+  compress: false,
+  reason: 'client does not accept gzip',
+});
+const NOT_TRUSTED: CompressDecision = Object.freeze({
+  compress: false,
+  reason: 'User-Agent not trusted with gzip',
+});
+const COMPRESS: CompressDecision = Object.freeze({ compress: true });
+
 /** The default level: see the README for the measurement. */
 const DEFAULT_LEVEL = 6;
 
@@ -218,10 +230,10 @@ export function shouldCompress(
   options: CompressOptions = {},
 ): CompressDecision {
   // Request-side checks first: they turn most requests away without reading the response.
-  if (request.method.toUpperCase() === 'HEAD') return { compress: false, reason: 'HEAD request' };
+  if (request.method !== 'GET' && request.method.toUpperCase() === 'HEAD') return HEAD_REQUEST;
   const acceptEncoding = getList(request.headers, 'accept-encoding');
   if (!acceptsGzip(acceptEncoding)) {
-    return { compress: false, reason: 'client does not accept gzip' };
+    return NOT_ACCEPTED;
   }
   const userAgent = getHeader(request.headers, 'user-agent');
   const forced = isGzipToken(acceptEncoding) && isGzipToken(userAgent);
@@ -233,7 +245,7 @@ export function shouldCompress(
         : rule === 'browsers'
           ? userAgent !== undefined && trustedBrowser(userAgent)
           : rule(userAgent);
-    if (!trusted) return { compress: false, reason: 'User-Agent not trusted with gzip' };
+    if (!trusted) return NOT_TRUSTED;
   }
   const { status } = response;
   if (status < 200 || status === 204 || status === 304) {
@@ -260,7 +272,7 @@ export function shouldCompress(
   if (response.body.byteLength < minBytes) {
     return { compress: false, reason: `body under ${minBytes} bytes` };
   }
-  return { compress: true };
+  return COMPRESS;
 }
 
 /** Bodies static files hand out again and again; their gzip is kept (see `markShared`). */

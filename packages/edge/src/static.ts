@@ -66,6 +66,8 @@ interface FileEntry {
   /** Modification time rounded down to whole seconds (what `Last-Modified` can say). */
   mtimeSeconds: number;
   mtimeMs: number;
+  /** The `Content-Length` field, shared by every response of this file. */
+  contentLength: [string, string];
   /** True when no watcher covers the file: its size and time are checked on every request. */
   revalidate: boolean;
   /** Headers per handler (they differ only by handler). */
@@ -217,6 +219,10 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
         lastModified: new Date(stat.mtimeMs).toUTCString(),
         mtimeSeconds: Math.floor(stat.mtimeMs / 1000),
         mtimeMs: stat.mtimeMs,
+        contentLength: Object.freeze(['Content-Length', String(body.byteLength)]) as [
+          string,
+          string,
+        ],
         revalidate: watchFiles && !watched,
         headers: new WeakMap(),
       };
@@ -268,6 +274,8 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
       tail.push(['Last-Modified', entry.lastModified]);
     }
     tail.push(...extra);
+    // Responses share these pairs: frozen, so an edit in place throws instead of leaking.
+    for (const pair of [...head, ...tail]) Object.freeze(pair);
     return { head, tail, expiresIn };
   }
 
@@ -327,9 +335,9 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
       const answer = conditional(entry, request, headers);
       if (answer) return answer;
     }
-    headers.push(['Content-Length', String(entry.body.byteLength)]);
+    headers.push(entry.contentLength);
     // Every method but HEAD is answered like GET (spec §1.10).
-    const head = request.method.toUpperCase() === 'HEAD';
+    const head = request.method !== 'GET' && request.method.toUpperCase() === 'HEAD';
     return { status: 200, headers, body: head ? new Uint8Array(0) : entry.body };
   }
 

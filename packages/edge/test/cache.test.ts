@@ -45,7 +45,17 @@ describe('createEdgeCache', () => {
     const again = cache.lookup(get());
     expect(header(again?.headers ?? [], 'x-extra')).toBeUndefined();
     expect(again?.headers.filter(([n]) => n === 'Age')).toHaveLength(1);
-    expect(cache.stats).toMatchObject({ hits: 2, misses: 0, stores: 1, entries: 1 });
+    // Pairs are shared with the entry and frozen: editing one in place throws.
+    const pair = again?.headers[0] as [string, string];
+    expect(() => {
+      pair[1] = 'changed';
+    }).toThrow(TypeError);
+    expect(header(cache.lookup(get())?.headers ?? [], 'content-type')).toBe('text/plain');
+    // The response given to store stays the caller's to edit.
+    response.headers[0] = ['Content-Type', 'text/html'];
+    (response.headers[1] as [string, string])[1] = 'no-store';
+    expect(header(cache.lookup(get())?.headers ?? [], 'cache-control')).toBe('public, max-age=60');
+    expect(cache.stats).toMatchObject({ hits: 4, misses: 0, stores: 1, entries: 1 });
     expect(cache.stats.bytes).toBeGreaterThan(5);
   });
 
