@@ -61,7 +61,14 @@ const server = createServer((request, response) => {
         Object.entries(process.env).filter(
           ([key]) =>
             key.startsWith('GAE_') ||
-            ['GREETING', 'LOG_LEVEL', 'NODE_ENV', 'PORT', 'GOOGLE_CLOUD_PROJECT', 'SERVER_SOFTWARE'].includes(key),
+            [
+              'GREETING',
+              'LOG_LEVEL',
+              'NODE_ENV',
+              'PORT',
+              'GOOGLE_CLOUD_PROJECT',
+              'SERVER_SOFTWARE',
+            ].includes(key),
         ),
       );
       return send(response, 200, 'application/json', JSON.stringify(visible, null, 2));
@@ -81,7 +88,10 @@ const server = createServer((request, response) => {
         response,
         200,
         'text/html; charset=utf-8',
-        page('account', `<h1>Account</h1><p>Served over ${request.headers['x-forwarded-proto']}.</p>`),
+        page(
+          'account',
+          `<h1>Account</h1><p>Served over ${request.headers['x-forwarded-proto']}.</p>`,
+        ),
       );
     default:
       return send(response, 404, 'text/plain', 'Not found\n');
