@@ -355,7 +355,7 @@ describe('deadlines', () => {
     expect(DEADLINE_MESSAGE).toBe(DEADLINE_EXCEEDED_MESSAGE);
   });
 
-  it('uses an injected deadline (the seam for @gaekit/limits)', async () => {
+  it('uses an injected deadline instead of createDeadline', async () => {
     const timings: unknown[] = [];
     const { scheduler } = quietScheduler({
       ...inline,

@@ -15,8 +15,9 @@ describe('automatic scaling', () => {
       maxConcurrentRequests: 1,
       config: { automaticScaling: { maxInstances: 3, minPendingLatency: '0ms' } },
     });
+    // Requests long enough that the other workers finish loading while the first is busy.
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => request(scheduler, '/slow?ms=150')),
+      Array.from({ length: 6 }, () => request(scheduler, '/slow?ms=800')),
     );
     expect(results.every((r) => r.response.status === 200)).toBe(true);
     expect(of(events, 'instance-starting')).toHaveLength(3);
