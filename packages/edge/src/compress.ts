@@ -1,7 +1,7 @@
 import { gzip, gzipSync } from 'node:zlib';
 import mimeDb from 'mime-db';
 import { parseCacheControl } from './cache-control.js';
-import { getHeader, getList, setHeader, splitList } from './headers.js';
+import { getHeader, getList, same, setHeader, splitList } from './headers.js';
 import type { EdgeRequest, HeaderPairs, ResponseRecordLike } from './records.js';
 
 /**
@@ -202,12 +202,11 @@ function responseFields(headers: HeaderPairs): {
     // Only names of these lengths can match: most fields skip the lowercasing.
     const length = name.length;
     if (length !== 12 && length !== 13 && length !== 16) continue;
-    const lower = name.toLowerCase();
-    if (lower === 'content-encoding') encoding ??= value;
-    else if (lower === 'content-range') range = true;
-    else if (lower === 'cache-control')
+    if (same(name, 'content-encoding')) encoding ??= value;
+    else if (same(name, 'content-range')) range = true;
+    else if (same(name, 'cache-control'))
       cacheControl = cacheControl === undefined ? value : `${cacheControl}, ${value}`;
-    else if (lower === 'content-type') contentType ??= value;
+    else if (same(name, 'content-type')) contentType ??= value;
   }
   return { encoding, range, cacheControl, contentType };
 }
@@ -362,11 +361,12 @@ function encoded(
 ): ResponseRecordLike {
   const size = String(body.byteLength);
   const headers: HeaderPairs = [];
-  for (const [name, value] of response.headers) {
-    if (name.length === 14 && name.toLowerCase() === 'content-length') headers.push([name, size]);
-    else if (name.length === 4 && value.startsWith('"') && name.toLowerCase() === 'etag') {
+  for (const pair of response.headers) {
+    const [name, value] = pair;
+    if (same(name, 'content-length')) headers.push([name, size]);
+    else if (value.startsWith('"') && same(name, 'etag')) {
       headers.push([name, `W/${value}`]);
-    } else headers.push([name, value]);
+    } else headers.push(pair); // unchanged pairs are shared, as records allow
   }
   headers.push(['Content-Encoding', 'gzip']);
   if (options.vary) addVary(headers, 'Accept-Encoding');

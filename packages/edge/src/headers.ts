@@ -7,9 +7,12 @@ export function getHeader(headers: HeaderPairs, name: string): string | undefine
   return undefined;
 }
 
-/** Whether a header name equals a lower-case name; the length check skips most lowercasing. */
+/** Whether a header name equals a lower-case name (letters or `-`), lowercasing only when it may. */
 export function same(name: string, lower: string): boolean {
-  return name.length === lower.length && (name === lower || name.toLowerCase() === lower);
+  if (name.length !== lower.length) return false;
+  if (name === lower) return true;
+  // First letter before lowercasing: different names of one length rarely share it.
+  return (name.charCodeAt(0) | 0x20) === lower.charCodeAt(0) && name.toLowerCase() === lower;
 }
 
 /** Every value of a header joined with `, ` (how a list header is read), or `undefined`. */
