@@ -324,7 +324,7 @@ describe('the front-end cache over HTTP', () => {
       expect(stale.body.toString()).toBe(original);
       expect(cached.cache?.purge(`${cached.base}/static/page.html?purge`)).toBe(1);
       let fresh = '';
-      for (let i = 0; i < 200 && fresh !== '<p>new</p>'; i++) {
+      for (let i = 0; i < 500 && fresh !== '<p>new</p>'; i++) {
         cached.cache?.purge(`${cached.base}/static/page.html?purge`);
         fresh = (await send(cached.base, '/static/page.html?purge')).body.toString();
         if (fresh !== '<p>new</p>') await new Promise((resolve) => setTimeout(resolve, 10));

@@ -285,14 +285,14 @@ describe('createStaticFiles', () => {
   });
 });
 
-/** Serves the file until `done` holds for its body (undefined for a 404), at most 200 tries. */
+/** Serves the file until `done` holds for its body (undefined for a 404), at most 500 tries. */
 async function eventually(
   files: StaticFiles,
   file: string,
   done: (body: string | undefined) => boolean,
 ): Promise<string | undefined> {
   let body: string | undefined;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 500; i++) {
     const response = await files.serve(file, dirHandler, edgeRequest());
     body = response.status === 404 ? undefined : new TextDecoder().decode(response.body);
     if (done(body)) return body;
