@@ -30,6 +30,7 @@ export interface CompressOptions {
    * Whether a media type (lower case, no parameters) is compressed. The default takes every
    * type mime-db marks `compressible`, plus `text/*`, `*+json` and `*+xml`, except
    * `application/octet-stream` (unknown bytes, usually already compressed).
+   * @default isCompressibleType
    */
   compressible?: (mediaType: string) => boolean;
   /**
