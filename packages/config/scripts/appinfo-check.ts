@@ -23,6 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import {
   cronFromYaml,
@@ -34,6 +35,7 @@ import {
   queueToYaml,
   toYaml,
 } from '../src/index.js';
+import { keysToSnake } from '../src/keys.js';
 import { appArbitrary } from '../test/arbitraries.js';
 import { cronArbitrary, dispatchArbitrary, queueArbitrary } from '../test/file-arbitraries.js';
 
@@ -72,12 +74,25 @@ function yamlIn(sub: string): string[] {
 }
 
 for (const config of fc.sample(appArbitrary, count)) mustPass.push(put('app.yaml', toYaml(config)));
-for (const rules of fc.sample(dispatchArbitrary, count))
-  mustPass.push(put('dispatch.yaml', dispatchToYaml(rules)));
-for (const jobs of fc.sample(cronArbitrary, count))
-  mustPass.push(put('cron.yaml', cronToYaml(jobs)));
-for (const queues of fc.sample(queueArbitrary, count))
-  mustPass.push(put('queue.yaml', queueToYaml(queues)));
+/** What Google must read from a generated file: the config as gaekit means it, in snake_case. */
+const meant = new Map<string, unknown>();
+function generated(name: string, text: string, value: unknown): void {
+  const file = put(name, text);
+  mustPass.push(file);
+  meant.set(file, JSON.parse(JSON.stringify(keysToSnake(value))));
+}
+for (const rules of fc.sample(dispatchArbitrary, count)) {
+  const text = dispatchToYaml(rules);
+  generated('dispatch.yaml', text, { dispatch: dispatchFromYaml(text) });
+}
+for (const jobs of fc.sample(cronArbitrary, count)) {
+  const text = cronToYaml(jobs);
+  generated('cron.yaml', text, { cron: cronFromYaml(text) });
+}
+for (const queues of fc.sample(queueArbitrary, count)) {
+  const text = queueToYaml(queues);
+  generated('queue.yaml', text, queueFromYaml(text));
+}
 
 const KINDS = {
   app: (text: string, fileName: string) => toYaml(fromYaml(text, { fileName })),
@@ -123,16 +138,26 @@ function google(files: string[]): Map<string, string> {
 const verdicts = google([...mustPass, ...mustFail, ...markedAccepted]);
 const refused = [...mustPass, ...markedAccepted].filter((f) => !verdicts.get(f)?.startsWith('OK'));
 const accepted = mustFail.filter((f) => !verdicts.get(f)?.startsWith('FAIL'));
+// Accepted is not enough: Google must read the same values (no string read as a number...).
+const misread = [...meant].filter(([file, value]) => {
+  const verdict = verdicts.get(file) ?? '';
+  if (!verdict.startsWith('OK ')) return false;
+  return !isDeepStrictEqual(JSON.parse(verdict.slice(3)), value);
+});
+for (const [file, value] of misread)
+  console.error(
+    `read differently by Google: ${file}: ${verdicts.get(file)} vs ${JSON.stringify(value)}`,
+  );
 for (const f of refused)
   console.error(`refused by Google: ${f}: ${verdicts.get(f) ?? 'no answer'}`);
 for (const f of accepted) console.error(`accepted by Google, refused by gaekit: ${f}`);
-if (refused.length + accepted.length > 0) {
+if (refused.length + accepted.length + misread.length > 0) {
   console.error(
-    `${refused.length} of ${mustPass.length + markedAccepted.length} files gaekit wrote or marked "google: accepts" were refused; ${accepted.length} of ${mustFail.length} invalid fixtures were accepted. Files are in ${dir}`,
+    `${refused.length} of ${mustPass.length + markedAccepted.length} files gaekit wrote or marked "google: accepts" were refused, ${misread.length} were read differently; ${accepted.length} of ${mustFail.length} invalid fixtures were accepted. Files are in ${dir}`,
   );
   process.exit(1);
 }
 console.log(
-  `Google's validators accepted all ${mustPass.length} files gaekit wrote, refused all ${mustFail.length} invalid dispatch/cron/queue fixtures, and accepted the ${markedAccepted.length} marked "google: accepts".`,
+  `Google's validators accepted all ${mustPass.length} files gaekit wrote (reading the ${meant.size} dispatch, cron and queue files back as gaekit meant them), refused all ${mustFail.length} invalid dispatch/cron/queue fixtures, and accepted the ${markedAccepted.length} marked "google: accepts".`,
 );
 rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,14 @@
 """Runs Google's own validators (shipped with the Google Cloud SDK) on config files.
 
-Usage: python3 appinfo_check.py FILE...   Prints "OK <file>" or "FAIL <file> <error>" per file.
+Usage: python3 appinfo_check.py FILE...   Prints "OK <file>" or "FAIL <file> <error>" per file;
+for dispatch.yaml, cron.yaml and queue.yaml "OK <file> <json>", with what Google read.
 A file named dispatch.yaml, cron.yaml or queue.yaml is read the way `gcloud app deploy` reads it
 (yaml_parsing.ConfigYamlInfo, then gcloud's deploy-time checks for cron and queue); for cron
 every schedule also goes through Google's schedule parser (groc) and every time zone through
 pytz, as the scheduler does. Any other file is read as app.yaml (appinfo).
 Needs a local Google Cloud SDK; set GCLOUD_SDK_LIB if it is not in /usr/lib/google-cloud-sdk/lib.
 """
+import json
 import os
 import sys
 import warnings
@@ -36,6 +38,7 @@ def check_config_file(path):
                 pytz.timezone(job.timezone)
     elif info.config == 'queue':
         app_deploy_migration_util.ValidateQueueYamlFileConfig(info)
+    return json.dumps(info.parsed.ToDict())
 
 
 failed = 0
@@ -43,11 +46,11 @@ for path in sys.argv[1:]:
     try:
         base = os.path.splitext(os.path.basename(path))[0]
         if base in ('dispatch', 'cron', 'queue'):
-            check_config_file(path)
+            print('OK', path, check_config_file(path))
         else:
             with open(path) as f:
                 appinfo.LoadSingleAppInfo(f)
-        print('OK', path)
+            print('OK', path)
     except Exception as error:  # every validator error is reported, none stops the run
         failed += 1
         print('FAIL', path, type(error).__name__, str(error).replace('\n', ' | ')[:400])

@@ -115,6 +115,38 @@ function unsafeForPyYaml(text: string): boolean {
 }
 
 /**
+ * The implicit YAML 1.1 types of ruamel.yaml, which App Engine's SDK reads config files with,
+ * each tried only for the first characters ruamel tries it for. A plain string matching one
+ * would come back as a number, boolean, date or null (or fail: ruamel takes `-_` for an int).
+ */
+const RUAMEL_IMPLICIT: [firstChars: string, pattern: RegExp][] = [
+  [
+    'yYnNtTfFoO',
+    /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  ],
+  [
+    '-+0123456789.',
+    /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  ],
+  [
+    '-+0123456789',
+    /^(?:[-+]?0b[0-1_]+|[-+]?0?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+  ],
+  ['~nN', /^(?:~|null|Null|NULL)$/],
+  [
+    '0123456789',
+    /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
+  ],
+];
+
+/** True when App Engine's YAML reader would not read `text`, written plain, as that string. */
+function notAStringForRuamel(text: string): boolean {
+  if (text === '') return true;
+  const first = text[0] as string;
+  return RUAMEL_IMPLICIT.some(([chars, pattern]) => chars.includes(first) && pattern.test(text));
+}
+
+/**
  * Writes a config as YAML that App Engine reads back unchanged: YAML 1.1 quoting (so
  * strings like `yes` or `1:30` stay strings), no line folding, keys in the given order.
  */
@@ -129,7 +161,11 @@ export function writeYaml(value: unknown): string {
   // Strings PyYAML (App Engine's reader) would not read back as the same plain scalar.
   visit(doc, {
     Scalar(_, node) {
-      if (typeof node.value === 'string' && unsafeForPyYaml(node.value)) node.type = 'QUOTE_DOUBLE';
+      if (
+        typeof node.value === 'string' &&
+        (unsafeForPyYaml(node.value) || notAStringForRuamel(node.value))
+      )
+        node.type = 'QUOTE_DOUBLE';
     },
   });
   return doc.toString({

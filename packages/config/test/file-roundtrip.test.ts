@@ -132,6 +132,27 @@ describe('readable output', () => {
     `);
   });
 
+  it("quotes what App Engine's YAML reader (ruamel, YAML 1.1) would read as another type", () => {
+    for (const description of [
+      '-_',
+      '+1_0',
+      '0b1',
+      '1e5',
+      '2024-01-01',
+      '+.inf',
+      '~',
+      'ON',
+      '190:20:30',
+    ]) {
+      const yaml = cronToYaml([{ url: '/a', schedule: 'every 5 minutes', description }]);
+      expect(yaml).toContain(`description: ${JSON.stringify(description)}\n`);
+      expect(cronFromYaml(yaml)[0]?.description).toBe(description);
+    }
+    expect(cronToYaml([{ url: '/a', schedule: 'every 5 minutes', description: '_1' }])).toContain(
+      'description: _1\n',
+    );
+  });
+
   it('never writes an invalid file', () => {
     expect(() => cronToYaml([{ url: '/a', schedule: 'every 1 hour' }])).toThrow(
       /cron\[0\]\.schedule: "every 1 hour" is not a valid schedule/,
