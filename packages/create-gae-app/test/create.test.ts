@@ -38,7 +38,17 @@ function run(file: string, args: string[], cwd: string, timeout = 60_000): Promi
     execFile(
       process.execPath,
       [file, ...args],
-      { cwd, timeout, env: { ...process.env, NO_COLOR: '1', CI: '1' } },
+      {
+        cwd,
+        timeout,
+        // As if run by `npm create`: the next commands it prints follow the package manager.
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          CI: '1',
+          npm_config_user_agent: 'npm/10.9.0 node/v20.20.0 linux x64',
+        },
+      },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },

@@ -18,6 +18,7 @@ import {
 import {
   alive,
   closeAll,
+  eventually,
   fixture,
   groupMembers,
   quietScheduler,
@@ -163,6 +164,7 @@ describe('deadlines', () => {
         expect.objectContaining({ instanceId: a?.id, reason: 'deadline' }),
       ]);
       await scheduler.start();
+      await eventually(() => scheduler.instances().length === 2);
       const ids = scheduler.instances().map((instance) => instance.id);
       expect(ids).toHaveLength(2);
       expect(ids).toContain(b?.id);

@@ -95,3 +95,9 @@ export function threadCount(): number {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 20 ms until it holds or `ms` pass (a slow CI machine starts instances late). */
+export async function eventually(check: () => boolean, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check() && Date.now() < until) await sleep(20);
+}

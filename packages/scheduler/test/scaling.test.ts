@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SchedulerEvent, UNAVAILABLE_BODY } from '../src/index.js';
-import { closeAll, fixture, header, quietScheduler, request } from './helpers.js';
+import { closeAll, eventually, fixture, header, quietScheduler, request } from './helpers.js';
 
 afterEach(closeAll);
 
@@ -21,8 +21,13 @@ describe('automatic scaling', () => {
     );
     expect(results.every((r) => r.response.status === 200)).toBe(true);
     expect(of(events, 'instance-starting')).toHaveLength(3);
-    expect(new Set(results.map((r) => r.instanceId)).size).toBeGreaterThan(1);
     expect(scheduler.instances()).toHaveLength(3);
+    // Once all three are up, three concurrent requests (one each at most) use all three.
+    await eventually(() => scheduler.instances().every((i) => i.state === 'ready'));
+    const wave = await Promise.all(
+      Array.from({ length: 3 }, () => request(scheduler, '/slow?ms=300')),
+    );
+    expect(new Set(wave.map((r) => r.instanceId)).size).toBe(3);
   });
 
   it('starts an instance ahead of need at target_throughput_utilization', async () => {
