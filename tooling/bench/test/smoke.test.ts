@@ -23,7 +23,7 @@ it('runs every suite in smoke mode and writes the report', async () => {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'src/run.ts', '--smoke', '--out', out],
-      { cwd: benchDir, timeout: 280_000, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: benchDir, timeout: 540_000, maxBuffer: 64 * 1024 * 1024 },
       (error, _stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
     );
@@ -32,7 +32,15 @@ it('runs every suite in smoke mode and writes the report', async () => {
   const report = JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8')) as { suites: Stored[] };
   const suites = report.suites.map((s) => s.suite);
   expect(suites).toEqual(
-    expect.arrayContaining(['http.ts', 'limits-memory.ts', 'logging.ts', 'scheduler.ts']),
+    expect.arrayContaining([
+      'cli.ts',
+      'edge.ts',
+      'http.ts',
+      'limits-memory.ts',
+      'logging.ts',
+      'router.ts',
+      'scheduler.ts',
+    ]),
   );
   const http = report.suites.find((s) => s.suite === 'http.ts')?.data as {
     measured: Array<{

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { nsPerCall, type SuiteResult } from '../suite.js';
+import { nsPerCall, runLength, type SuiteResult } from '../suite.js';
 
 type Kind = 'raw' | 'static' | 'cache';
 type Client = 'identity' | 'gzip';
@@ -223,11 +223,17 @@ async function load(
   const url = `http://127.0.0.1:${port}/static/page.html?${client}`;
   const headers = CLIENT_HEADERS[client];
   // As fast as it goes: req/s.
-  const result = await autocannon({ url, headers, connections: 32, duration: seconds });
+  const result = await autocannon({ url, headers, connections: 32, ...runLength(seconds) });
   // At the same fixed rate for every server: CPU per response, comparable across servers
   // because the batching of reads and writes is the same.
   const before = await cpu(port);
-  await autocannon({ url, headers, connections: 8, duration: seconds, overallRate: CPU_RATE });
+  await autocannon({
+    url,
+    headers,
+    connections: 8,
+    ...runLength(seconds),
+    overallRate: CPU_RATE,
+  });
   const after = await cpu(port);
   return {
     cpuMicrosPerResponse:
@@ -262,8 +268,10 @@ async function measureAll(dir: string, seconds: number, rounds: number): Promise
   const servers = new Map<Kind, { child: ChildProcess; port: number }>();
   try {
     for (const kind of kinds) servers.set(kind, await startServer(kind, dir));
+    // Warm up (not in a smoke run, which only proves each server answers).
     for (const [, { port }] of servers) {
-      for (const client of ['identity', 'gzip'] as const) await load(port, client, 1);
+      if (seconds < 1) break;
+      for (const client of ['identity', 'gzip'] as const) await load(port, client, seconds);
     }
     const measured: Measured[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -325,7 +333,7 @@ function gzipTable(bodies: Record<string, Buffer>, ms: number): GzipRow[] {
 /** The suite: req/s of static and cache-hit responses vs raw node:http, and gzip per level. */
 export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   // Many short turns rather than a few long ones: the machine's other load changes quickly.
-  const seconds = 1;
+  const seconds = smoke ? 0.3 : 1;
   const rounds = smoke ? 1 : 9;
   const bodies = exampleBodies();
   // A 16 KB page: small enough that the server's work per request shows, not only bytes.
