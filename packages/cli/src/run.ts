@@ -32,7 +32,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   cli
     .command(
       'validate [...files]',
-      'Validate app.config.ts or app.yaml and print every problem with file:line:column',
+      'Validate app.config.ts, app.yaml, dispatch.yaml, cron.yaml or queue.yaml and print every problem with file:line:column',
     )
     .option('--json', 'Print the result as JSON on stdout')
     .option('--mode <mode>', 'Mode passed to a config function: development or production', {
@@ -40,6 +40,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     })
     .example('gae validate')
     .example('gae validate app.yaml --json')
+    .example('gae validate cron.yaml dispatch.yaml')
     .action((files: string[], options: { json?: boolean; mode?: string }) => {
       pending = validateCommand(
         files,
