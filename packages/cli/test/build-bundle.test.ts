@@ -1,63 +1,12 @@
-import { execFile, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, gae, project as makeProject, tempBase } from './helpers.js';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const configDir = fileURLToPath(new URL('../../config/', import.meta.url));
-const bin = join(packageDir, 'bin', 'gae.js');
-let base: string;
-
-beforeAll(() => {
-  base = mkdtempSync(join(tmpdir(), 'gae-build-bundle-'));
-});
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(base, 'app-'));
-  mkdirSync(join(dir, 'node_modules', '@gaekit'), { recursive: true });
-  symlinkSync(configDir, join(dir, 'node_modules', '@gaekit', 'config'), 'dir');
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-
-function gae(args: string[], cwd: string) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
+const temp = tempBase('gae-build-bundle-');
+afterAll(() => temp.remove());
+const project = (files: Record<string, string>) => makeProject(temp.path, files);
 
 const CONFIG = `import { defineApp } from '@gaekit/config';
 export default defineApp({

@@ -1,55 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bin, freePort, gae, project as makeProject, tempBase } from './helpers.js';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const configDir = fileURLToPath(new URL('../../config/', import.meta.url));
-const bin = join(packageDir, 'bin', 'gae.js');
-let base: string;
-
-beforeAll(() => {
-  base = mkdtempSync(join(tmpdir(), 'gae-dev-deploy-'));
-});
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(base, 'app-'));
-  mkdirSync(join(dir, 'node_modules', '@gaekit'), { recursive: true });
-  symlinkSync(configDir, join(dir, 'node_modules', '@gaekit', 'config'), 'dir');
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-
-function gae(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
+const temp = tempBase('gae-dev-deploy-');
+afterAll(() => temp.remove());
+const project = (files: Record<string, string>) => makeProject(temp.path, files);
 
 const CONFIG = (handlers: string) => `import { defineApp } from '@gaekit/config';
 export default defineApp({
@@ -240,7 +198,7 @@ describe('gae deploy', () => {
 
   it('exits 1 with an install hint when gcloud is not on PATH', async () => {
     const dir = project({ 'app.config.ts': CONFIG(`{ url: '/.*', script: 'auto' }`) });
-    const run = await gae(['deploy'], dir, { PATH: join(base, 'empty-path') });
+    const run = await gae(['deploy'], dir, { PATH: join(temp.path, 'empty-path') });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('gcloud is not installed');
   });
