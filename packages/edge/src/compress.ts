@@ -354,6 +354,28 @@ export function compressResponse(
   }
 }
 
+/**
+ * {@link compressResponse} without waiting: the record to send when no thread-pool work is
+ * needed (nothing to compress, a small body, or a static file whose gzip is already made),
+ * `undefined` when the caller must use `compressResponse` instead.
+ */
+export function compressResponseNow(
+  request: EdgeRequest,
+  response: ResponseRecordLike,
+  options: CompressOptions = {},
+): ResponseRecordLike | undefined {
+  if (!shouldCompress(request, response, options).compress) return response;
+  const level = options.level ?? DEFAULT_LEVEL;
+  const { body } = response;
+  if (sharedBodies.has(body)) {
+    const known = gzipped.get(body)?.get(level);
+    return known instanceof Uint8Array ? encoded(response, known, options) : undefined;
+  }
+  return body.byteLength <= SYNC_LIMIT
+    ? encoded(response, new Uint8Array(gzipSync(body, { level })), options)
+    : undefined;
+}
+
 /** The gzip record: Content-Length gets the new size, a strong ETag becomes weak. */
 function encoded(
   response: ResponseRecordLike,

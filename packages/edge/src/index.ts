@@ -16,6 +16,7 @@ export {
   type CompressDecision,
   type CompressOptions,
   compressResponse,
+  compressResponseNow,
   isCompressibleType,
   shouldCompress,
   type TrustedUserAgents,

@@ -1,6 +1,12 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { acceptsGzip, compressResponse, isCompressibleType, shouldCompress } from '../src/index.js';
+import {
+  acceptsGzip,
+  compressResponse,
+  compressResponseNow,
+  isCompressibleType,
+  shouldCompress,
+} from '../src/index.js';
 import { BROWSER_UA, edgeRequest, encoder, record, textBody, UNKNOWN_UA } from './helpers.js';
 
 const browserGzip = edgeRequest([
@@ -329,5 +335,35 @@ describe('compressResponse', () => {
     running = false;
     expect(result.headers).toContainEqual(['Content-Encoding', 'gzip']);
     expect(ticks).toBeGreaterThan(1);
+  });
+});
+
+describe('compressResponseNow', () => {
+  const gzipClient = () =>
+    edgeRequest([
+      ['Accept-Encoding', 'gzip'],
+      ['User-Agent', BROWSER_UA],
+    ]);
+
+  it('returns the record itself when nothing is to be compressed', () => {
+    const response = record();
+    expect(compressResponseNow(edgeRequest([['User-Agent', UNKNOWN_UA]]), response)).toBe(response);
+  });
+
+  it('gzips a small body at once, as compressResponse would', async () => {
+    const body = textBody(200);
+    expect(body.byteLength).toBeLessThan(8 * 1024);
+    const now = compressResponseNow(gzipClient(), record(undefined, body));
+    const later = await compressResponse(gzipClient(), record(undefined, body));
+    expect(now?.headers).toEqual(later.headers);
+    expect(gunzipSync(now?.body ?? new Uint8Array(0)).toString()).toBe(
+      new TextDecoder().decode(body),
+    );
+  });
+
+  it('leaves a large body that is not a held static file to compressResponse', () => {
+    const body = textBody(4000);
+    expect(body.byteLength).toBeGreaterThan(8 * 1024);
+    expect(compressResponseNow(gzipClient(), record(undefined, body))).toBeUndefined();
   });
 });

@@ -56,6 +56,17 @@ describe('contentTypeFor', () => {
 });
 
 describe('createStaticFiles', () => {
+  it('serveNow answers from memory once a file is held, and waits (undefined) before', async () => {
+    const files = open();
+    expect(files.serveNow('public/index.html', dirHandler, edgeRequest())).toBeUndefined();
+    const served = await files.serve('public/index.html', dirHandler, edgeRequest());
+    const now = files.serveNow('public/index.html', dirHandler, edgeRequest());
+    expect(now?.status).toBe(200);
+    expect(now?.headers).toEqual(served.headers);
+    expect(now?.body).toBe(served.body);
+    expect(files.serveNow('../outside.txt', dirHandler, edgeRequest())?.status).toBe(404);
+  });
+
   it('serves a file with Content-Type, the default 10-minute expiration, ETag and Last-Modified', async () => {
     const response = await open().serve('public/index.html', dirHandler, edgeRequest());
     expect(response.status).toBe(200);
