@@ -1,50 +1,12 @@
-import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromYaml, loadConfig } from '../../config/src/index.js';
+import { ensureBuilt, gae, project as makeProject } from './helpers.js';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const configDir = fileURLToPath(new URL('../../config/', import.meta.url));
-const bin = join(packageDir, 'dist', 'cli.js');
 let base: string;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function gae(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(base, 'app-'));
-  mkdirSync(join(dir, 'node_modules', '@gaekit'), { recursive: true });
-  symlinkSync(configDir, join(dir, 'node_modules', '@gaekit', 'config'), 'dir');
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const project = (files: Record<string, string>) => makeProject(base, files);
 
 const VALID_CONFIG = `import { defineApp } from '@gaekit/config';
 export default defineApp(({ mode }) => ({
@@ -56,11 +18,7 @@ export default defineApp(({ mode }) => ({
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'gaekit-cli-'));
-  const { execFileSync } = await import('node:child_process');
-  for (const dir of [configDir, packageDir]) {
-    if (!existsSync(join(dir, 'dist', 'index.js')))
-      execFileSync('pnpm', ['exec', 'tsup'], { cwd: dir, stdio: 'ignore' });
-  }
+  ensureBuilt();
 }, 120_000);
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

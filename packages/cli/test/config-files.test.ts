@@ -1,16 +1,6 @@
-import { execFile, execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cronFromYaml,
@@ -18,40 +8,12 @@ import {
   loadConfig,
   queueFromYaml,
 } from '../../config/src/index.js';
+import { ensureBuilt, gae, project as makeProject } from './helpers.js';
 
 /** `gae validate`, `gae build` and `gae import` with dispatch.yaml, cron.yaml and queue.yaml. */
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const configDir = fileURLToPath(new URL('../../config/', import.meta.url));
-const bin = join(packageDir, 'dist', 'cli.js');
 let base: string;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function gae(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(base, 'app-'));
-  mkdirSync(join(dir, 'node_modules', '@gaekit'), { recursive: true });
-  symlinkSync(configDir, join(dir, 'node_modules', '@gaekit', 'config'), 'dir');
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+const project = (files: Record<string, string>) => makeProject(base, files);
 
 const CONFIG = `import { defineApp, defineCron, defineDispatch, defineQueues } from '@gaekit/config';
 export default defineApp({ runtime: 'nodejs22' });
@@ -64,10 +26,7 @@ export const queues = defineQueues({ totalStorageLimit: '1G', queue: [{ name: 'm
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'gaekit-cli-files-'));
-  for (const dir of [configDir, packageDir]) {
-    if (!existsSync(join(dir, 'dist', 'index.js')))
-      execFileSync('pnpm', ['exec', 'tsup'], { cwd: dir, stdio: 'ignore' });
-  }
+  ensureBuilt();
 }, 120_000);
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,4 +60,13 @@ export function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** Builds @gaekit/config and @gaekit/cli when their dist/ is missing (a test run on source). */
+export function ensureBuilt(): void {
+  for (const dir of [configDir, packageDir]) {
+    if (!existsSync(join(dir, 'dist', 'index.js'))) {
+      execFileSync('pnpm', ['exec', 'tsup'], { cwd: dir, stdio: 'ignore' });
+    }
+  }
 }
