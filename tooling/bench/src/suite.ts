@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+
 /** What each file in `src/suites/` returns from its `run({ smoke })` export. */
 export interface SuiteResult {
   /** Heading of the suite in the report. */
@@ -36,4 +38,41 @@ export function runLength(seconds: number): { duration: number } | { amount: num
   return seconds >= 1
     ? { duration: seconds }
     : { amount: Math.max(50, Math.round(seconds * 2000)) };
+}
+
+/**
+ * Resolves with the port once a server child prints `listening PORT`; rejects when it exits
+ * first or does not start within 30 s.
+ */
+export function listeningPort(
+  child: ChildProcess,
+  name: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s`)), 30_000);
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      out += chunk;
+      const match = /listening (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]) });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} server exited with ${code}`));
+    });
+  });
+}
+
+/** Stops exactly the child it started: SIGTERM, then SIGKILL after 5 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
 }

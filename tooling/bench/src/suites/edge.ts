@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { nsPerCall, runLength, type SuiteResult } from '../suite.js';
+import { listeningPort, nsPerCall, runLength, type SuiteResult, stopChild } from '../suite.js';
 
 type Kind = 'raw' | 'static' | 'cache';
 type Client = 'identity' | 'gzip';
@@ -189,16 +189,7 @@ function startServer(kind: Kind, dir: string): Promise<{ child: ChildProcess; po
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      out += chunk;
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve({ child, port: Number(match[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
+  return listeningPort(child, kind);
 }
 
 interface Measured {
@@ -258,15 +249,6 @@ async function load(
   };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /**
  * All three servers run at once and are measured in turn, round after round (the order
  * rotating), so a slow moment of the machine falls on every target alike; ratios are taken
@@ -294,7 +276,7 @@ async function measureAll(dir: string, seconds: number, rounds: number): Promise
     }
     return measured;
   } finally {
-    for (const { child } of servers.values()) await stop(child);
+    for (const { child } of servers.values()) await stopChild(child);
   }
 }
 

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { runLength, type SuiteResult } from '../suite.js';
+import { listeningPort, runLength, type SuiteResult, stopChild } from '../suite.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/http/', import.meta.url));
 const STATIC_HEADERS = {
@@ -218,32 +218,7 @@ function startServer(
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s`)), 30_000);
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      out += chunk;
-      const match = /listening (\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]) });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} server exited with ${code}`));
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+  return listeningPort(child, name);
 }
 
 /** The process and every descendant (gaekit process instances are children). */
@@ -365,7 +340,7 @@ async function measureServer(
     }
     return results;
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 

@@ -24,7 +24,7 @@ import {
 } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { LimitedListenerOptions } from '@gaekit/limits';
-import type { SuiteResult } from '../suite.js';
+import { listeningPort, type SuiteResult, stopChild } from '../suite.js';
 
 type Kind = 'raw' | 'limits' | 'naive';
 type Upload = 'chunked' | 'declared';
@@ -94,16 +94,7 @@ function startServer(kind: Kind): Promise<{ child: ChildProcess; port: number }>
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      out += chunk;
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve({ child, port: Number(match[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
+  return listeningPort(child, kind);
 }
 
 async function memory(port: number): Promise<{ rss: number; maxRss: number }> {
@@ -172,11 +163,7 @@ async function measure(kind: Kind, mode: Upload, bytes: number): Promise<Measure
       peakRiseMb: Math.max(0, (peak - before.rss) / MiB),
     };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(child);
   }
 }
 

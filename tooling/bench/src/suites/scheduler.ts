@@ -17,7 +17,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SuiteResult } from '../suite.js';
+import { listeningPort, type SuiteResult, stopChild } from '../suite.js';
 
 const SERVER_APP = `import { createServer } from 'node:http';
 const server = createServer((req, res) => {
@@ -106,16 +106,7 @@ function startServer(
           cwd: fileURLToPath(new URL('../..', import.meta.url)),
           stdio: ['ignore', 'pipe', 'inherit'],
         });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      out += chunk;
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve({ child, port: Number(match[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`${target} server exited with ${code}`)));
-  });
+  return listeningPort(child, target);
 }
 
 interface Measured {
@@ -181,11 +172,7 @@ async function measure(target: Target, appDir: string, seconds: number): Promise
       cpuUsPerRequest: Math.round(((after - before) * 1e6) / (result.requests.total || 1)),
     };
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(child);
   }
 }
 
