@@ -12,3 +12,6 @@ export const sourceAliases: Record<string, string> = Object.fromEntries(
     .filter((entry) => entry.isDirectory())
     .map((entry) => [`@gaekit/${entry.name}`, `${packagesDir}${entry.name}/src/index.ts`]),
 );
+
+/** Setup file for every project: plain, uncoloured output in tests and their child processes. */
+export const testSetup = fileURLToPath(new URL('./scripts/test-setup.ts', import.meta.url));

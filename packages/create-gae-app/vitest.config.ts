@@ -1,7 +1,12 @@
 import { defineProject } from 'vitest/config';
-import { sourceAliases } from '../../vitest.shared.js';
+import { sourceAliases, testSetup } from '../../vitest.shared.js';
 
 export default defineProject({
   resolve: { alias: sourceAliases },
-  test: { name: 'create-gae-app', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
+  test: {
+    setupFiles: [testSetup],
+    name: 'create-gae-app',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
 });

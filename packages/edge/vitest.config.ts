@@ -1,7 +1,11 @@
 import { defineProject } from 'vitest/config';
-import { sourceAliases } from '../../vitest.shared.js';
+import { sourceAliases, testSetup } from '../../vitest.shared.js';
 
 export default defineProject({
   resolve: { alias: sourceAliases },
-  test: { name: 'edge', include: ['test/**/*.test.ts'] },
+  test: {
+    setupFiles: [testSetup],
+    name: 'edge',
+    include: ['test/**/*.test.ts'],
+  },
 });

@@ -1,5 +1,11 @@
 import { defineProject } from 'vitest/config';
+import { testSetup } from '../../vitest.shared.js';
 
 export default defineProject({
-  test: { name: 'bench', include: ['test/**/*.test.ts'], testTimeout: 560_000 },
+  test: {
+    setupFiles: [testSetup],
+    name: 'bench',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 560_000,
+  },
 });
