@@ -1,6 +1,13 @@
-import { compressResponse, createEdgeCache, type EdgeCache } from '@gaekit/edge';
+import type { Handler } from '@gaekit/config';
+import {
+  compressResponse,
+  compressResponseNow,
+  createEdgeCache,
+  type EdgeCache,
+} from '@gaekit/edge';
 import { checkResponse, readWebRequest, toWebResponse } from '@gaekit/limits';
 import {
+  type ActiveRequest,
   createLogBuffer,
   createLogging,
   type LogBuffer,
@@ -8,9 +15,16 @@ import {
   log,
   type RequestLogEntry,
 } from '@gaekit/logging';
-import { decideLogin, decideSecure, type RoutingTable, resolveTarget } from '@gaekit/router';
+import {
+  type AuthUser,
+  decideLogin,
+  decideSecure,
+  type RoutingTable,
+  resolveTarget,
+} from '@gaekit/router';
 import type {
   DispatchResult,
+  HeaderPairs,
   InstanceInfo,
   RequestRecord,
   ResponseRecord,
@@ -21,12 +35,7 @@ import { emulationWarnings } from './coverage.js';
 import { type ListenOptions, type PipelineServer, servePipeline } from './listen.js';
 import type { PipelineOptions, ServiceOptions } from './options.js';
 import { notFoundPage, redirectResponse, unauthorizedPage } from './pages.js';
-import {
-  addPlatformHeaders,
-  headerValue,
-  sanitizeRequestHeaders,
-  UNKNOWN_LOCATION,
-} from './request-headers.js';
+import { headerValue, platformRequestHeaders, UNKNOWN_LOCATION } from './request-headers.js';
 import { rewriteResponse } from './response-headers.js';
 import { readServiceConfig, type ServiceRuntime, startService } from './service.js';
 
@@ -102,10 +111,6 @@ function rawPath(target: string): string | undefined {
   return query < 0 ? path : path.slice(0, query);
 }
 
-function hostOf(request: RequestRecord, url: URL): string {
-  return headerValue(request.headers, 'host') ?? url.host;
-}
-
 /** A fixed response that skips the app: still gets Date, Server, Content-Length. */
 function platformResponse(
   response: ResponseRecord,
@@ -147,7 +152,17 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
           debugHeader: options.debugHeaders === true,
         });
   const servers = new Set<PipelineServer>();
-  const inflight = new Set<Promise<ResponseRecord>>();
+  // Requests inside handle(): close() answers them first (a reload swaps pipelines mid-traffic).
+  let inflight = 0;
+  let drained: Array<() => void> = [];
+  const settle = () => {
+    inflight--;
+    if (inflight === 0 && drained.length > 0) {
+      for (const resolve of drained) resolve();
+      drained = [];
+    }
+  };
+  let current: Runtime | undefined;
   let closed = false;
 
   const onEvent = (service: string, event: SchedulerEvent) => {
@@ -200,208 +215,269 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   // Callers see the error through ready()/fetch(); this keeps Node from reporting it twice.
   runtime.catch(() => undefined);
 
-  async function handle(
+  /** What the request log entry gets besides status and size. */
+  interface EntryFacts {
+    instanceId?: string;
+    pendingTime?: number;
+    wasLoadingRequest?: boolean;
+    urlMapEntry?: string;
+    cacheHit?: boolean;
+  }
+
+  /** One request on its way through the stages (what the later, asynchronous ones need). */
+  interface InFlight {
+    incoming: RequestRecord;
+    requestLike: { method: string; url: string; headers: HeaderPairs };
+    active: ActiveRequest;
+    facts: EntryFacts;
+    handler: Handler | undefined;
+    staticHandler: boolean;
+  }
+
+  const internalError = (method: string): ResponseRecord =>
+    platformResponse(
+      {
+        status: 500,
+        headers: [['Content-Type', 'text/html; charset=UTF-8']],
+        body: new TextEncoder().encode('<html><body>500 Server Error</body></html>'),
+      },
+      method,
+      server,
+    );
+
+  const finish = (flight: InFlight, response: ResponseRecord): ResponseRecord => {
+    if (options.debugHeaders) {
+      if (flight.handler) response.headers.push(['X-Gaekit-Handler', flight.handler.url]);
+      response.headers.push(['X-Gaekit-Request-Id', flight.active.requestId]);
+    }
+    flight.active.end({
+      status: response.status,
+      responseSize: response.body.byteLength,
+      ...flight.facts,
+    });
+    return response;
+  };
+
+  const failed = (flight: InFlight, error: unknown): ResponseRecord => {
+    flight.active.run(() =>
+      log.log('ERROR', error instanceof Error ? (error.stack ?? error.message) : String(error)),
+    );
+    return finish(flight, internalError(flight.incoming.method));
+  };
+
+  /** The response stages after the app or a static file: gzip, the cache, the log entry. */
+  const deliver = (
+    flight: InFlight,
+    response: ResponseRecord,
+    compress: boolean,
+  ): ResponseRecord | Promise<ResponseRecord> => {
+    const store = (ready: ResponseRecord): ResponseRecord => {
+      if (cache && flight.incoming.method === 'GET') {
+        // With debugHeaders the cache itself adds X-Gaekit-Cache (MISS or why not stored).
+        cache.store(flight.requestLike, ready, { staticHandler: flight.staticHandler });
+      }
+      return finish(flight, ready);
+    };
+    if (!compress) return store(response);
+    // In the same tick when no thread-pool work is needed (the common case).
+    const now = compressResponseNow(flight.requestLike, response);
+    if (now) return store(now);
+    return compressResponse(flight.requestLike, response).then(store);
+  };
+
+  /** The app's answer through the response stages: error pages, limits, headers, gzip. */
+  const afterApp = (
+    flight: InFlight,
+    service: ServiceRuntime,
+    result: DispatchResult,
+  ): ResponseRecord | Promise<ResponseRecord> => {
+    const { facts, active, incoming } = flight;
+    facts.instanceId = result.instanceId;
+    facts.pendingTime = result.pendingMs / 1000;
+    facts.wasLoadingRequest = result.loadingRequest;
+    let appResponse = result.response;
+    if (result.outcome === 'deadline') {
+      appResponse = service.errorPages.page('timeout', 500) ?? appResponse;
+    } else if (result.outcome === 'app-error' || result.outcome === 'crash') {
+      appResponse = service.errorPages.page('default', 500) ?? appResponse;
+    }
+    appResponse = checkResponse(appResponse, {
+      ...options.limits,
+      onResponseViolation: (violation) => active.run(() => log.log('ERROR', violation.logMessage)),
+    });
+    const rewritten = rewriteResponse(appResponse, incoming.method, {
+      defaultCacheControl: options.defaultCacheControl ?? 'private',
+      keepAppContentEncoding: options.keepAppContentEncoding ?? true,
+      server,
+    });
+    const response = rewritten.response;
+    if (options.debugHeaders && result.instanceId) {
+      response.headers.push(['X-Gaekit-Instance', result.instanceId]);
+    }
+    return deliver(flight, response, !rewritten.defaultedContentType && incoming.method !== 'HEAD');
+  };
+
+  /**
+   * The front end's stages up to the answer, or up to the instance. Synchronous where it can
+   * be: every promise costs more while AsyncLocalStorage (the request logs) is active.
+   */
+  function handleWith(
+    { services, table }: Runtime,
     incoming: RequestRecord,
-    connection: ConnectionInfo = {},
-  ): Promise<ResponseRecord> {
-    const { services, table } = await runtime;
-    const base = `${connection.https ? 'https' : 'http'}://${headerValue(incoming.headers, 'host') ?? 'localhost'}`;
+    connection: ConnectionInfo,
+  ): ResponseRecord | Promise<ResponseRecord> {
+    const hostHeader = headerValue(incoming.headers, 'host');
     let url: URL;
     try {
-      url = new URL(incoming.url, base);
+      url = new URL(
+        incoming.url,
+        `${connection.https ? 'https' : 'http'}://${hostHeader ?? 'localhost'}`,
+      );
     } catch {
       return platformResponse(notFoundPage(incoming.url), incoming.method, server);
     }
+    const href = url.href;
     const https = connection.https ?? url.protocol === 'https:';
     const clientIp = connection.remoteAddress ?? '127.0.0.1';
     const active = logging.startRequest({
       method: incoming.method,
-      url: url.toString(),
+      url: href,
       headers: incoming.headers,
       remoteIp: clientIp,
       protocol: connection.protocol ?? 'HTTP/1.1',
       requestSize: incoming.body.byteLength,
     });
-    const end: {
-      instanceId?: string;
-      pendingTime?: number;
-      wasLoadingRequest?: boolean;
-      urlMapEntry?: string;
-      cacheHit?: boolean;
-    } = {};
-    const finish = (response: ResponseRecord): ResponseRecord => {
-      if (options.debugHeaders) response.headers.push(['X-Gaekit-Request-Id', active.requestId]);
-      active.end({ status: response.status, responseSize: response.body.byteLength, ...end });
-      return response;
+    const flight: InFlight = {
+      incoming,
+      requestLike: { method: incoming.method, url: href, headers: incoming.headers },
+      active,
+      facts: {},
+      handler: undefined,
+      staticHandler: false,
     };
+    const platform = (response: ResponseRecord) =>
+      finish(flight, platformResponse(response, incoming.method, server));
     try {
       // The router sees the path as sent (dot segments, escapes), not as WHATWG URL rewrote it.
       const path = rawPath(incoming.url) ?? url.pathname;
-      const host = hostOf(incoming, url);
-      const target = resolveTarget({ host, path }, table);
+      const target = resolveTarget({ host: hostHeader ?? url.host, path }, table);
       if (target.kind === 'error') {
-        const page = target.status === 404 ? notFoundPage(path) : notFoundPage(path);
+        const page = notFoundPage(path);
         page.status = target.status;
-        return finish(platformResponse(page, incoming.method, server));
+        return platform(page);
       }
       const service = services.get(target.service);
-      if (!service) return finish(platformResponse(notFoundPage(path), incoming.method, server));
+      if (!service) return platform(notFoundPage(path));
 
       const login = handleLoginPage(incoming, url);
-      if (login) return finish(platformResponse(login, incoming.method, server));
+      if (login) return platform(login);
       // Users cannot call the platform's own lifecycle paths (spec §9.3).
       if (path === '/_ah/start' || path === '/_ah/stop' || path === '/_ah/warmup') {
-        return finish(platformResponse(notFoundPage(path), incoming.method, server));
+        return platform(notFoundPage(path));
       }
 
-      const user = auth(incoming);
+      let handler: Handler | undefined;
       let file: string | undefined;
-      let handler = undefined as import('@gaekit/config').Handler | undefined;
+      let user: AuthUser | undefined;
       if (service.router) {
         const match = service.router.match(path);
         if (match.kind === 'redirect') {
-          const location = match.location + url.search;
-          return finish(
-            platformResponse(redirectResponse(match.status, location), incoming.method, server),
-          );
+          return platform(redirectResponse(match.status, match.location + url.search));
         }
-        if (match.kind === 'not-found') {
-          return finish(platformResponse(notFoundPage(path), incoming.method, server));
-        }
+        if (match.kind === 'not-found') return platform(notFoundPage(path));
         handler = match.handler;
+        flight.handler = handler;
         file = match.file;
-        end.urlMapEntry = handler.url;
+        flight.facts.urlMapEntry = handler.url;
         const secure = decideSecure(handler, { url, https });
         if (secure.kind === 'redirect') {
-          return finish(
-            platformResponse(
-              redirectResponse(secure.status, secure.location),
-              incoming.method,
-              server,
-            ),
-          );
+          return platform(redirectResponse(secure.status, secure.location));
         }
+        // The auth source is asked only when a handler or the Users service needs the user.
+        if (handler.login !== undefined && handler.login !== 'optional') user = auth(incoming);
         const access = decideLogin(handler, { url, user });
         if (access.kind === 'redirect') {
-          return finish(
-            platformResponse(
-              redirectResponse(access.status, access.location),
-              incoming.method,
-              server,
-            ),
-          );
+          return platform(redirectResponse(access.status, access.location));
         }
         if (access.kind === 'status') {
           const page = unauthorizedPage();
           page.status = access.status;
-          return finish(platformResponse(page, incoming.method, server));
+          return platform(page);
         }
       }
 
-      const requestLike = {
-        method: incoming.method,
-        url: url.toString(),
-        headers: incoming.headers,
-      };
       if (cache) {
-        const hit = cache.lookup(requestLike);
+        const hit = cache.lookup(flight.requestLike);
         if (hit) {
-          end.cacheHit = true;
+          flight.facts.cacheHit = true;
           if (incoming.method === 'HEAD') hit.body = new Uint8Array(0);
-          return finish(hit);
+          return finish(flight, hit);
         }
       }
 
-      let response: ResponseRecord;
-      let staticHandler = false;
-      let defaultedContentType = false;
       if (file !== undefined && handler) {
-        staticHandler = true;
-        response = await service.statics.serve(file, handler, requestLike);
-        if (response.status === 404) {
-          response = platformResponse(notFoundPage(path), incoming.method, server);
-        } else {
-          response = platformResponse(response, incoming.method, server);
-        }
-      } else {
-        const trace = active.headers();
-        const appHeaders = addPlatformHeaders(
-          sanitizeRequestHeaders(incoming.headers, {
-            stripAcceptEncoding: options.stripAcceptEncoding ?? true,
-          }),
-          {
-            clientIp,
-            https,
-            requestLogId: active.requestId,
-            defaultVersionHostname: appDomain,
-            cloudTraceContext: trace['x-cloud-trace-context'] ?? '',
-            traceparent: options.traceparent === false ? undefined : trace.traceparent,
-            geo: options.geo ?? UNKNOWN_LOCATION,
-            timeoutMs: undefined,
-          },
-        );
-        if (user && service.usersService) appHeaders.push(...userHeaders(user, 'gmail.com'));
-        const record: RequestRecord = {
-          method: incoming.method,
-          url: url.pathname + url.search,
-          headers: appHeaders,
-          body: incoming.body,
-        };
-        const result: DispatchResult = await active.run(() =>
+        flight.staticHandler = true;
+        const onFile = (found: ResponseRecord) =>
+          deliver(
+            flight,
+            found.status === 404
+              ? platformResponse(notFoundPage(path), incoming.method, server)
+              : platformResponse(found, incoming.method, server),
+            incoming.method !== 'HEAD',
+          );
+        const now = service.statics.serveNow(file, handler, flight.requestLike);
+        if (now) return onFile(now);
+        const fileHandler = handler;
+        return service.statics
+          .serve(file, fileHandler, flight.requestLike)
+          .then(onFile)
+          .catch((error: unknown) => failed(flight, error));
+      }
+
+      if (service.usersService && user === undefined) user = auth(incoming);
+      const trace = active.headers();
+      const appHeaders = platformRequestHeaders(incoming.headers, {
+        stripAcceptEncoding: options.stripAcceptEncoding ?? true,
+        clientIp,
+        https,
+        requestLogId: active.requestId,
+        defaultVersionHostname: appDomain,
+        cloudTraceContext: trace['x-cloud-trace-context'] ?? '',
+        traceparent: options.traceparent === false ? undefined : trace.traceparent,
+        geo: options.geo ?? UNKNOWN_LOCATION,
+        timeoutMs: undefined,
+      });
+      if (user && service.usersService) appHeaders.push(...userHeaders(user, 'gmail.com'));
+      const record: RequestRecord = {
+        method: incoming.method,
+        url: url.pathname + url.search,
+        headers: appHeaders,
+        body: incoming.body,
+      };
+      return active
+        .run(() =>
           service.scheduler.dispatch(record, {
             requestId: active.requestId,
             instance: target.instance,
           }),
-        );
-        end.instanceId = result.instanceId;
-        end.pendingTime = result.pendingMs / 1000;
-        end.wasLoadingRequest = result.loadingRequest;
-        let appResponse = result.response;
-        if (result.outcome === 'deadline') {
-          appResponse = service.errorPages.page('timeout', 500) ?? appResponse;
-        } else if (result.outcome === 'app-error' || result.outcome === 'crash') {
-          appResponse = service.errorPages.page('default', 500) ?? appResponse;
-        }
-        appResponse = checkResponse(appResponse, {
-          ...options.limits,
-          onResponseViolation: (violation) =>
-            active.run(() => log.log('ERROR', violation.logMessage)),
-        });
-        const rewritten = rewriteResponse(appResponse, incoming.method, {
-          defaultCacheControl: options.defaultCacheControl ?? 'private',
-          keepAppContentEncoding: options.keepAppContentEncoding ?? true,
-          server,
-        });
-        response = rewritten.response;
-        defaultedContentType = rewritten.defaultedContentType;
-        if (options.debugHeaders && result.instanceId) {
-          response.headers.push(['X-Gaekit-Instance', result.instanceId]);
-        }
-      }
-      if (!defaultedContentType && incoming.method !== 'HEAD') {
-        response = await compressResponse(requestLike, response);
-      }
-      if (cache && incoming.method === 'GET') {
-        // With debugHeaders the cache itself adds X-Gaekit-Cache (MISS or why not stored).
-        cache.store(requestLike, response, { staticHandler });
-      }
-      if (options.debugHeaders && handler) response.headers.push(['X-Gaekit-Handler', handler.url]);
-      return finish(response);
+        )
+        .then((result) => afterApp(flight, service, result))
+        .catch((error: unknown) => failed(flight, error));
     } catch (error) {
-      active.run(() =>
-        log.log('ERROR', error instanceof Error ? (error.stack ?? error.message) : String(error)),
-      );
-      return finish(
-        platformResponse(
-          {
-            status: 500,
-            headers: [['Content-Type', 'text/html; charset=UTF-8']],
-            body: new TextEncoder().encode('<html><body>500 Server Error</body></html>'),
-          },
-          incoming.method,
-          server,
-        ),
-      );
+      return failed(flight, error);
+    }
+  }
+
+  function handle(
+    incoming: RequestRecord,
+    connection: ConnectionInfo = {},
+  ): Promise<ResponseRecord> {
+    if (!current) return runtime.then((r) => handleWith(r, incoming, connection));
+    try {
+      const answer = handleWith(current, incoming, connection);
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
@@ -411,8 +487,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     },
     handle(request, connection) {
       const answer = handle(request, connection);
-      inflight.add(answer);
-      void answer.finally(() => inflight.delete(answer));
+      inflight++;
+      answer.then(settle, settle);
       return answer;
     },
     async fetch(request, connection = {}) {
@@ -438,8 +514,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       if (closed) return;
       closed = true;
       await Promise.all([...servers].map((s) => s.close()));
-      // Requests already inside (a reload swaps pipelines mid-traffic) are answered first.
-      await Promise.allSettled([...inflight]);
+      if (inflight > 0) await new Promise<void>((resolve) => drained.push(resolve));
       const ready = await runtime.catch(() => undefined);
       if (!ready) return;
       await Promise.all(
@@ -450,7 +525,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       );
     },
     services() {
-      return [...(currentServices?.values() ?? [])].map((s) => ({
+      return [...(current?.services.values() ?? [])].map((s) => ({
         name: s.name,
         version: s.version,
         root: s.root,
@@ -458,19 +533,18 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       }));
     },
     instances() {
-      return [...(currentServices?.values() ?? [])].flatMap((s) => s.scheduler.instances());
+      return [...(current?.services.values() ?? [])].flatMap((s) => s.scheduler.instances());
     },
     logs,
     cache,
     logging,
     configFiles() {
-      return [...(currentServices?.values() ?? [])].flatMap((s) => [...s.files]);
+      return [...(current?.services.values() ?? [])].flatMap((s) => [...s.files]);
     },
   };
-  let currentServices: Map<string, ServiceRuntime> | undefined;
   void runtime.then(
     (r) => {
-      currentServices = r.services;
+      current = r;
     },
     () => undefined,
   );

@@ -47,33 +47,6 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-/** Options of {@link sanitizeRequestHeaders}. */
-export interface SanitizeOptions {
-  /** Remove `Accept-Encoding` before the app sees it (spec §4.1.3, unconfirmed for G2). */
-  stripAcceptEncoding: boolean;
-}
-
-/**
- * Removes what the front end removes: `X-Google-*`, client-sent App Engine headers (exact
- * names), hop-by-hop headers, and HTTP/2 pseudo-headers.
- */
-export function sanitizeRequestHeaders(
-  headers: HeaderPairs,
-  options: SanitizeOptions,
-): HeaderPairs {
-  const out: HeaderPairs = [];
-  for (const pair of headers) {
-    const name = pair[0].toLowerCase();
-    if (name.startsWith(':')) continue;
-    if (name.startsWith('x-google-')) continue;
-    if (PLATFORM_HEADERS.has(name)) continue;
-    if (HOP_BY_HOP.has(name)) continue;
-    if (options.stripAcceptEncoding && name === 'accept-encoding') continue;
-    out.push(pair);
-  }
-  return out;
-}
-
 /** Where the client is, as `X-AppEngine-Country/Region/City/CityLatLong` say. */
 export interface GeoHeaders {
   /** ISO 3166-1 alpha-2; `ZZ` when unknown. */
@@ -96,6 +69,8 @@ export const UNKNOWN_LOCATION: GeoHeaders = {
 
 /** What the front end knows about one request when it adds its headers. */
 export interface PlatformHeaderInput {
+  /** Remove `Accept-Encoding` before the app sees it (spec §4.1.3, unconfirmed for G2). */
+  stripAcceptEncoding: boolean;
   clientIp: string;
   https: boolean;
   requestLogId: string;
@@ -107,17 +82,26 @@ export interface PlatformHeaderInput {
   timeoutMs: number | undefined;
 }
 
-/** Appends App Engine's request headers (spec §4.2) to already sanitised headers. */
-export function addPlatformHeaders(headers: HeaderPairs, input: PlatformHeaderInput): HeaderPairs {
+/** What the app gets for a request's headers, in one pass over them (spec §4). */
+export function platformRequestHeaders(
+  headers: HeaderPairs,
+  input: PlatformHeaderInput,
+): HeaderPairs {
   let forwardedFor: string | undefined;
   const out: HeaderPairs = [];
   for (const pair of headers) {
     const name = pair[0].toLowerCase();
+    // Removed as the front end removes them: X-Google-*, client-sent App Engine headers (exact
+    // names), hop-by-hop headers, HTTP/2 pseudo-headers.
+    if (name.charCodeAt(0) === 58 /* : */ || name.startsWith('x-google-')) continue;
+    if (PLATFORM_HEADERS.has(name) || HOP_BY_HOP.has(name)) continue;
+    if (input.stripAcceptEncoding && name === 'accept-encoding') continue;
     // The client's X-Forwarded-For is kept and the connecting address appended (our reading).
     if (name === 'x-forwarded-for') {
       forwardedFor = forwardedFor === undefined ? pair[1] : `${forwardedFor}, ${pair[1]}`;
       continue;
     }
+    // The front end writes these itself.
     if (
       name === 'x-forwarded-proto' ||
       name === 'x-cloud-trace-context' ||
@@ -150,6 +134,8 @@ export function addPlatformHeaders(headers: HeaderPairs, input: PlatformHeaderIn
 /** The first value of a header, case-insensitively. */
 export function headerValue(headers: HeaderPairs, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [n, v] of headers) if (n.toLowerCase() === lower) return v;
+  for (const [n, v] of headers) {
+    if (n.length === lower.length && n.toLowerCase() === lower) return v;
+  }
   return undefined;
 }
