@@ -35,3 +35,52 @@ export function getHeader(headers: HeadersInput | undefined, name: string): stri
   if (Array.isArray(value)) return value[0];
   return value as string | undefined;
 }
+
+/** The request headers logging reads, found in one pass. */
+export interface LoggedHeaders {
+  host?: string;
+  userAgent?: string;
+  referer?: string;
+  contentLength?: string;
+  cloudTrace?: string;
+  traceparent?: string;
+  requestLogId?: string;
+  userIp?: string;
+  forwardedFor?: string;
+  forwardedProto?: string;
+  queueName?: string;
+  taskName?: string;
+}
+
+const LOGGED = new Map<string, keyof LoggedHeaders>([
+  ['host', 'host'],
+  ['user-agent', 'userAgent'],
+  ['referer', 'referer'],
+  ['content-length', 'contentLength'],
+  ['x-cloud-trace-context', 'cloudTrace'],
+  ['traceparent', 'traceparent'],
+  ['x-appengine-request-log-id', 'requestLogId'],
+  ['x-appengine-user-ip', 'userIp'],
+  ['x-forwarded-for', 'forwardedFor'],
+  ['x-forwarded-proto', 'forwardedProto'],
+  ['x-appengine-queuename', 'queueName'],
+  ['x-appengine-taskname', 'taskName'],
+]);
+
+/** The headers logging reads (first value of each); one pass for `[name, value]` pairs. */
+export function loggedHeaders(headers: HeadersInput | undefined): LoggedHeaders {
+  const found: LoggedHeaders = {};
+  if (!headers) return found;
+  if (Array.isArray(headers)) {
+    for (const pair of headers as ReadonlyArray<readonly [string, string]>) {
+      const key = LOGGED.get(pair[0]) ?? LOGGED.get(pair[0].toLowerCase());
+      if (key !== undefined && found[key] === undefined) found[key] = pair[1];
+    }
+    return found;
+  }
+  for (const [name, key] of LOGGED) {
+    const value = getHeader(headers, name);
+    if (value !== undefined) found[key] = value;
+  }
+  return found;
+}

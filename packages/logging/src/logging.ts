@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
-import { getHeader, type HeadersInput } from './headers.js';
+import { type HeadersInput, loggedHeaders } from './headers.js';
 import { createRequestId, type RequestIdGenerator } from './request-id.js';
 import { maxSeverity, requireSeverity, SEVERITY_LEVELS, type Severity } from './severity.js';
 import { jsonSink } from './sinks/json.js';
@@ -9,7 +9,7 @@ import {
   childSpan,
   type TraceContext,
   type TraceFromHeadersOptions,
-  traceFromHeaders,
+  traceFromValues,
   traceHeaders,
 } from './trace.js';
 import type { LogLine, LogSink, RequestLogEntry } from './types.js';
@@ -52,8 +52,11 @@ export interface LoggingOptions {
 export interface RequestStart {
   /** HTTP method. @default 'GET' */
   method?: string;
-  /** Path and query (`/a?b=1`) or an absolute URL; a fragment is dropped. @default '/' */
-  url?: string;
+  /**
+   * Path and query (`/a?b=1`) or an absolute URL (a string, or a `URL` a server already
+   * parsed, which saves parsing it again); a fragment is dropped. @default '/'
+   */
+  url?: string | URL;
   /** The request headers: trace, `Host`, `User-Agent`, `Referer` (and platform headers if trusted). @default none */
   headers?: HeadersInput;
   /** Client IP. @default from trusted platform headers, else unknown */
@@ -179,7 +182,14 @@ function statusSeverity(status: number): Severity {
   return status >= 500 ? 'ERROR' : status >= 400 ? 'WARNING' : 'INFO';
 }
 
-function splitUrl(url: string): { resource: string; host?: string; scheme?: string } {
+function splitUrl(url: string | URL): { resource: string; host?: string; scheme?: string } {
+  if (typeof url !== 'string') {
+    return {
+      resource: `${url.pathname}${url.search}`,
+      host: url.host,
+      scheme: url.protocol.slice(0, -1),
+    };
+  }
   if (/^https?:\/\//i.test(url)) {
     try {
       const parsed = new URL(url);
@@ -231,34 +241,34 @@ export class RequestScope implements ActiveRequest {
     ids: RequestIdGenerator | undefined,
   ) {
     this.logging = logging;
-    const headers = start.headers;
+    const headers = loggedHeaders(start.headers);
     this.startTime = start.startTime ?? Date.now();
-    const headerId = trust ? getHeader(headers, 'x-appengine-request-log-id') : undefined;
+    const headerId = trust ? headers.requestLogId : undefined;
     this.requestId =
       start.requestId ??
       (headerId && /^[0-9a-fA-F]{1,512}$/.test(headerId) ? headerId : undefined) ??
       (ids ? ids.next(this.startTime) : createRequestId(this.startTime));
-    this.trace = start.trace ?? traceFromHeaders(headers, logging.traceOptions).trace;
+    this.trace =
+      start.trace ??
+      traceFromValues(headers.cloudTrace, headers.traceparent, logging.traceOptions).trace;
     this.method = (start.method ?? 'GET').toUpperCase();
     const url = splitUrl(start.url ?? '/');
     this.resource = url.resource || '/';
-    this.host = url.host ?? getHeader(headers, 'host');
-    this.scheme = url.scheme ?? (trust ? getHeader(headers, 'x-forwarded-proto') : undefined);
+    this.host = url.host ?? headers.host;
+    this.scheme = url.scheme ?? (trust ? headers.forwardedProto : undefined);
     this.httpVersion = start.protocol ?? 'HTTP/1.1';
     let ip = start.remoteIp;
     if (ip === undefined && trust) {
-      ip =
-        getHeader(headers, 'x-appengine-user-ip') ??
-        getHeader(headers, 'x-forwarded-for')?.split(',')[0]?.trim();
+      ip = headers.userIp ?? headers.forwardedFor?.split(',')[0]?.trim();
     }
     this.ip = ip;
-    this.userAgent = getHeader(headers, 'user-agent');
-    this.referrer = getHeader(headers, 'referer');
-    const length = getHeader(headers, 'content-length');
+    this.userAgent = headers.userAgent;
+    this.referrer = headers.referer;
+    const length = headers.contentLength;
     this.requestSize =
       start.requestSize ?? (length && /^\d+$/.test(length) ? Number(length) : undefined);
-    this.taskQueueName = trust ? getHeader(headers, 'x-appengine-queuename') : undefined;
-    this.taskName = trust ? getHeader(headers, 'x-appengine-taskname') : undefined;
+    this.taskQueueName = trust ? headers.queueName : undefined;
+    this.taskName = trust ? headers.taskName : undefined;
     this.instanceId = start.instanceId ?? logging.instanceId;
   }
 

@@ -163,8 +163,24 @@ export function traceFromHeaders(
   headers: HeadersInput | undefined,
   options: TraceFromHeadersOptions = {},
 ): { trace: TraceContext; source: TraceSource } {
-  const cloud = parseCloudTraceContext(getHeader(headers, 'x-cloud-trace-context'));
-  const w3c = parseTraceparent(getHeader(headers, 'traceparent'));
+  return traceFromValues(
+    getHeader(headers, 'x-cloud-trace-context'),
+    getHeader(headers, 'traceparent'),
+    options,
+  );
+}
+
+/** {@link traceFromHeaders} given the two header values. */
+export function traceFromValues(
+  cloudTraceContext: string | undefined,
+  traceparent: string | undefined,
+  options: TraceFromHeadersOptions = {},
+): { trace: TraceContext; source: TraceSource } {
+  if (cloudTraceContext === undefined && traceparent === undefined) {
+    return { trace: newTraceContext(options.sampled ?? false), source: 'generated' };
+  }
+  const cloud = parseCloudTraceContext(cloudTraceContext);
+  const w3c = parseTraceparent(traceparent);
   const [first, second]: Array<[TraceContext | undefined, TraceSource]> =
     options.prefer === 'traceparent'
       ? [

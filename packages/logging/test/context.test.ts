@@ -225,6 +225,33 @@ describe('request context', () => {
     expect(entry.trace.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('takes a parsed URL and header pairs in any case, first value winning', () => {
+    const logging = createLogging({ sinks: [] });
+    const request = logging.startRequest({
+      url: new URL('https://Example.COM:8443/a/./b?q=1#frag'),
+      headers: [
+        ['constructor', 'x'],
+        ['USER-AGENT', 'first'],
+        ['user-agent', 'second'],
+        ['Referer', 'https://r.example/'],
+        ['X-Cloud-Trace-Context', '0123456789abcdef0123456789abcdef/1;o=1'],
+      ],
+    });
+    const entry = request.end({ status: 200 });
+    expect(entry).toMatchObject({
+      resource: '/a/b?q=1',
+      host: 'example.com:8443',
+      scheme: 'https',
+      userAgent: 'first',
+      referrer: 'https://r.example/',
+    });
+    expect(entry.trace).toMatchObject({
+      traceId: '0123456789abcdef0123456789abcdef',
+      spanId: '0000000000000001',
+      sampled: true,
+    });
+  });
+
   it('reads platform headers only when told to trust them', () => {
     const headers = {
       'x-appengine-request-log-id': 'abcdef0123',

@@ -341,7 +341,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     const clientIp = connection.remoteAddress ?? '127.0.0.1';
     const active = logging.startRequest({
       method: incoming.method,
-      url: href,
+      url,
       headers: incoming.headers,
       remoteIp: clientIp,
       protocol: connection.protocol ?? 'HTTP/1.1',
