@@ -1,7 +1,7 @@
 import { gzip, gzipSync } from 'node:zlib';
 import mimeDb from 'mime-db';
 import { parseCacheControl } from './cache-control.js';
-import { getHeader, getList, same, setHeader, splitList } from './headers.js';
+import { getList, same, setHeader, splitList } from './headers.js';
 import type { EdgeRequest, HeaderPairs, ResponseRecordLike } from './records.js';
 
 /**
@@ -212,41 +212,79 @@ function responseFields(headers: HeaderPairs): {
   return { encoding, range, cacheControl, contentType };
 }
 
+/** The last request-side answer: clients send the same two values again and again. */
+let lastAcceptEncoding: string | undefined;
+let lastUserAgent: string | undefined;
+let lastRule: TrustedUserAgents | undefined;
+let lastAnswer: CompressDecision | undefined;
+
 /**
- * Decides, as App Engine's front end does (spec §7), whether a response is gzipped for this
- * request. It is when the client accepts gzip and has a trusted `User-Agent` (or forces it
- * with `Accept-Encoding: gzip` and `User-Agent: gzip`), the content type is text-like, and
- * the response is not `HEAD`, 1xx/204/304, empty, already encoded or `no-transform`.
- *
- * @example
- * shouldCompress(
- *   { method: 'GET', url: 'https://app.example/', headers: [['accept-encoding', 'gzip']] },
- *   { status: 200, headers: [['content-type', 'text/html']], body },
- * ); // { compress: false, reason: 'User-Agent not trusted with gzip' }
+ * The request's half of {@link shouldCompress}: a refusal, or `undefined` when the response
+ * decides. One pass over the request's fields; no work beyond it for a client without
+ * `Accept-Encoding`, and none for the same two values as last time.
  */
-export function shouldCompress(
+function requestRefusal(
   request: EdgeRequest,
-  response: ResponseRecordLike,
-  options: CompressOptions = {},
-): CompressDecision {
-  // Request-side checks first: they turn most requests away without reading the response.
+  options: CompressOptions,
+): CompressDecision | undefined {
   if (request.method !== 'GET' && request.method.toUpperCase() === 'HEAD') return HEAD_REQUEST;
-  const acceptEncoding = getList(request.headers, 'accept-encoding');
-  if (!acceptsGzip(acceptEncoding)) {
-    return NOT_ACCEPTED;
+  let acceptEncoding: string | undefined;
+  let userAgent: string | undefined;
+  for (const pair of request.headers) {
+    const name = pair[0];
+    // Only names of these lengths can match: most fields cost a length check.
+    if (name.length === 15) {
+      if (same(name, 'accept-encoding')) {
+        acceptEncoding = acceptEncoding === undefined ? pair[1] : `${acceptEncoding}, ${pair[1]}`;
+      }
+    } else if (name.length === 10 && userAgent === undefined && same(name, 'user-agent')) {
+      userAgent = pair[1];
+    }
   }
-  const userAgent = getHeader(request.headers, 'user-agent');
-  const forced = isGzipToken(acceptEncoding) && isGzipToken(userAgent);
-  if (!forced) {
-    const rule = options.userAgents ?? 'browsers';
-    const trusted =
-      rule === 'any'
-        ? true
-        : rule === 'browsers'
-          ? userAgent !== undefined && trustedBrowser(userAgent)
-          : rule(userAgent);
-    if (!trusted) return NOT_TRUSTED;
+  if (acceptEncoding === undefined) return NOT_ACCEPTED;
+  const rule = options.userAgents ?? 'browsers';
+  // A function rule is asked every time: it may depend on more than its argument.
+  const memo = typeof rule !== 'function';
+  if (
+    memo &&
+    lastAnswer !== undefined &&
+    acceptEncoding === lastAcceptEncoding &&
+    userAgent === lastUserAgent &&
+    rule === lastRule
+  ) {
+    return lastAnswer === COMPRESS ? undefined : lastAnswer;
   }
+  const answer = judgeRequest(acceptEncoding, userAgent, rule);
+  if (memo) {
+    lastAcceptEncoding = acceptEncoding;
+    lastUserAgent = userAgent;
+    lastRule = rule;
+    lastAnswer = answer;
+  }
+  return answer === COMPRESS ? undefined : answer;
+}
+
+function judgeRequest(
+  acceptEncoding: string,
+  userAgent: string | undefined,
+  rule: TrustedUserAgents,
+): CompressDecision {
+  if (!acceptsGzip(acceptEncoding)) return NOT_ACCEPTED;
+  if (isGzipToken(acceptEncoding) && isGzipToken(userAgent)) return COMPRESS;
+  const trusted =
+    rule === 'any'
+      ? true
+      : rule === 'browsers'
+        ? userAgent !== undefined && trustedBrowser(userAgent)
+        : rule(userAgent);
+  return trusted ? COMPRESS : NOT_TRUSTED;
+}
+
+/** The response's half of {@link shouldCompress}, once the request allows gzip. */
+function responseDecision(
+  response: ResponseRecordLike,
+  options: CompressOptions,
+): CompressDecision {
   const { status } = response;
   if (status < 200 || status === 204 || status === 304) {
     return { compress: false, reason: `status ${status} has no body` };
@@ -275,6 +313,29 @@ export function shouldCompress(
   return COMPRESS;
 }
 
+const NO_OPTIONS: CompressOptions = Object.freeze({});
+
+/**
+ * Decides, as App Engine's front end does (spec §7), whether a response is gzipped for this
+ * request. It is when the client accepts gzip and has a trusted `User-Agent` (or forces it
+ * with `Accept-Encoding: gzip` and `User-Agent: gzip`), the content type is text-like, and
+ * the response is not `HEAD`, 1xx/204/304, empty, already encoded or `no-transform`.
+ *
+ * @example
+ * shouldCompress(
+ *   { method: 'GET', url: 'https://app.example/', headers: [['accept-encoding', 'gzip']] },
+ *   { status: 200, headers: [['content-type', 'text/html']], body },
+ * ); // { compress: false, reason: 'User-Agent not trusted with gzip' }
+ */
+export function shouldCompress(
+  request: EdgeRequest,
+  response: ResponseRecordLike,
+  options: CompressOptions = NO_OPTIONS,
+): CompressDecision {
+  // Request-side checks first: they turn most requests away without reading the response.
+  return requestRefusal(request, options) ?? responseDecision(response, options);
+}
+
 /** Bodies static files hand out again and again; their gzip is kept (see `markShared`). */
 const sharedBodies = new WeakSet<Uint8Array>();
 const gzipped = new WeakMap<Uint8Array, Map<number, Uint8Array | Promise<Uint8Array>>>();
@@ -288,20 +349,18 @@ export function markShared(body: Uint8Array): void {
 }
 
 function gzipNow(body: Uint8Array, level: number): Promise<Uint8Array> {
+  // Buffers, not copies into plain Uint8Arrays: node:http writes a Buffer as it is, but wraps
+  // any other Uint8Array in a new Buffer on every write.
   if (body.byteLength <= SYNC_LIMIT) {
     try {
-      return Promise.resolve(new Uint8Array(gzipSync(body, { level })));
+      return Promise.resolve(gzipSync(body, { level }));
     } catch (error) {
       return Promise.reject(error);
     }
   }
   // Large bodies go to the libuv thread pool: the event loop keeps serving meanwhile.
   return new Promise((resolve, reject) => {
-    gzip(body, { level }, (error, result) =>
-      error
-        ? reject(error)
-        : resolve(new Uint8Array(result.buffer, result.byteOffset, result.byteLength)),
-    );
+    gzip(body, { level }, (error, result) => (error ? reject(error) : resolve(result)));
   });
 }
 
@@ -331,6 +390,76 @@ export function gzipBody(body: Uint8Array, level: number): Uint8Array | Promise<
 }
 
 /**
+ * What was last answered for a shared body: a static file gets the same fields for a second
+ * at a time (its `Expires` changes once a second), so its gzip record is made once and handed
+ * out again while the identity record's fields are the very same (frozen) pairs.
+ */
+interface Answered {
+  /** A private copy of the identity record's fields; every pair frozen. */
+  source: HeaderPairs;
+  status: number;
+  level: number;
+  vary: boolean;
+  compressible: CompressOptions['compressible'];
+  minBytes: number | undefined;
+  /** The gzip record's fields (pairs frozen) and body, or `undefined`: sent as it was. */
+  gzip: { headers: HeaderPairs; body: Uint8Array } | undefined;
+}
+const answered = new WeakMap<Uint8Array, Answered>();
+
+/**
+ * The remembered answer for a shared body when nothing it depends on changed: a new record
+ * (fresh `headers` array, shared frozen pairs) or `response` itself when it is sent as it is;
+ * `undefined` when there is none.
+ */
+function rememberedAnswer(
+  response: ResponseRecordLike,
+  options: CompressOptions,
+  level: number,
+): ResponseRecordLike | undefined {
+  const memo = answered.get(response.body);
+  if (
+    memo === undefined ||
+    memo.status !== response.status ||
+    memo.level !== level ||
+    memo.vary !== (options.vary === true) ||
+    memo.compressible !== options.compressible ||
+    memo.minBytes !== options.minBytes
+  ) {
+    return undefined;
+  }
+  const source = memo.source;
+  const headers = response.headers;
+  if (source.length !== headers.length) return undefined;
+  // Frozen pairs that are the same objects hold the same fields.
+  for (let i = 0; i < source.length; i++) if (source[i] !== headers[i]) return undefined;
+  const gzip = memo.gzip;
+  if (gzip === undefined) return response;
+  return { status: response.status, headers: gzip.headers.slice(), body: gzip.body };
+}
+
+/** Remembers the answer for a shared body (when its fields cannot change) and returns it. */
+function rememberAnswer(
+  response: ResponseRecordLike,
+  options: CompressOptions,
+  level: number,
+  record: ResponseRecordLike | undefined,
+): ResponseRecordLike {
+  for (const pair of response.headers) if (!Object.isFrozen(pair)) return record ?? response;
+  if (record) for (const pair of record.headers) Object.freeze(pair);
+  answered.set(response.body, {
+    source: response.headers.slice(),
+    status: response.status,
+    level,
+    vary: options.vary === true,
+    compressible: options.compressible,
+    minBytes: options.minBytes,
+    gzip: record && { headers: record.headers.slice(), body: record.body },
+  });
+  return record ?? response;
+}
+
+/**
  * Gzips a response when {@link shouldCompress} says so. Returns the same record when not;
  * otherwise a new record with the gzip body, `Content-Encoding: gzip`, `Content-Length`
  * updated when present, a strong `ETag` made weak (the bytes differ from the identity
@@ -340,15 +469,28 @@ export function gzipBody(body: Uint8Array, level: number): Uint8Array | Promise<
 export function compressResponse(
   request: EdgeRequest,
   response: ResponseRecordLike,
-  options: CompressOptions = {},
+  options: CompressOptions = NO_OPTIONS,
 ): Promise<ResponseRecordLike> {
   try {
-    if (!shouldCompress(request, response, options).compress) return Promise.resolve(response);
-    const bytes = gzipBody(response.body, options.level ?? DEFAULT_LEVEL);
+    if (requestRefusal(request, options) !== undefined) return Promise.resolve(response);
+    const level = options.level ?? DEFAULT_LEVEL;
+    const shared = sharedBodies.has(response.body);
+    if (shared) {
+      const known = rememberedAnswer(response, options, level);
+      if (known) return Promise.resolve(known);
+    }
+    if (!responseDecision(response, options).compress) {
+      return Promise.resolve(
+        shared ? rememberAnswer(response, options, level, undefined) : response,
+      );
+    }
+    const bytes = gzipBody(response.body, level);
+    const finish = (ready: Uint8Array): ResponseRecordLike => {
+      const record = encoded(response, ready, options);
+      return shared ? rememberAnswer(response, options, level, record) : record;
+    };
     // A static file's gzip is usually ready: no extra wait then.
-    return bytes instanceof Uint8Array
-      ? Promise.resolve(encoded(response, bytes, options))
-      : bytes.then((ready) => encoded(response, ready, options));
+    return bytes instanceof Uint8Array ? Promise.resolve(finish(bytes)) : bytes.then(finish);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -362,17 +504,25 @@ export function compressResponse(
 export function compressResponseNow(
   request: EdgeRequest,
   response: ResponseRecordLike,
-  options: CompressOptions = {},
+  options: CompressOptions = NO_OPTIONS,
 ): ResponseRecordLike | undefined {
-  if (!shouldCompress(request, response, options).compress) return response;
+  if (requestRefusal(request, options) !== undefined) return response;
   const level = options.level ?? DEFAULT_LEVEL;
   const { body } = response;
   if (sharedBodies.has(body)) {
-    const known = gzipped.get(body)?.get(level);
-    return known instanceof Uint8Array ? encoded(response, known, options) : undefined;
+    const known = rememberedAnswer(response, options, level);
+    if (known) return known;
+    if (!responseDecision(response, options).compress) {
+      return rememberAnswer(response, options, level, undefined);
+    }
+    const bytes = gzipped.get(body)?.get(level);
+    return bytes instanceof Uint8Array
+      ? rememberAnswer(response, options, level, encoded(response, bytes, options))
+      : undefined;
   }
+  if (!responseDecision(response, options).compress) return response;
   return body.byteLength <= SYNC_LIMIT
-    ? encoded(response, new Uint8Array(gzipSync(body, { level })), options)
+    ? encoded(response, gzipSync(body, { level }), options)
     : undefined;
 }
 

@@ -87,6 +87,14 @@ interface PreparedHeaders {
   tail: HeaderPairs;
   /** Lifetime in seconds when `Expires` is added, else `undefined`. */
   expiresIn: number | undefined;
+  /**
+   * Every field of a 200 (and a HEAD) response, frozen pairs, made once per second (for
+   * `Expires`; once for good without it): responses get a copy of the list, and the gzip
+   * record made from it can be remembered (see `compressResponseNow`).
+   */
+  fields: HeaderPairs | undefined;
+  /** The second `fields` was made in. */
+  fieldsSecond: number;
 }
 
 const NOT_FOUND_BODY = new TextEncoder().encode('Not Found');
@@ -217,7 +225,8 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
       const stat = await handle.stat();
       if (!stat.isFile()) return undefined;
       const buffer = await handle.readFile();
-      const body = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      // The Buffer itself: node:http writes it as it is (another Uint8Array gets wrapped per write).
+      const body: Uint8Array = buffer;
       markShared(body);
       const entry: FileEntry = {
         body,
@@ -282,19 +291,26 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
     tail.push(...extra);
     // Responses share these pairs: frozen, so an edit in place throws instead of leaking.
     for (const pair of [...head, ...tail]) Object.freeze(pair);
-    return { head, tail, expiresIn };
+    return { head, tail, expiresIn, fields: undefined, fieldsSecond: Number.NaN };
   }
 
-  let expiresSecond = Number.NaN;
-  let expiresText = '';
-  /** `Expires` for a lifetime, formatted once per second. */
-  function expiresFor(seconds: number): string {
-    const target = Math.floor(now() / 1000) + seconds;
-    if (target !== expiresSecond) {
-      expiresSecond = target;
-      expiresText = new Date(target * 1000).toUTCString();
+  /** The fields of a 200 response this second: see `PreparedHeaders.fields`. */
+  function fieldsOf(entry: FileEntry, prepared: PreparedHeaders): HeaderPairs {
+    if (prepared.expiresIn === undefined) {
+      prepared.fields ??= [...prepared.head, ...prepared.tail, entry.contentLength];
+      return prepared.fields;
     }
-    return expiresText;
+    const second = Math.floor(now() / 1000);
+    if (prepared.fields !== undefined && prepared.fieldsSecond === second) return prepared.fields;
+    const expires = new Date((second + prepared.expiresIn) * 1000).toUTCString();
+    prepared.fields = [
+      ...prepared.head,
+      Object.freeze(['Expires', expires]) as [string, string],
+      ...prepared.tail,
+      entry.contentLength,
+    ];
+    prepared.fieldsSecond = second;
+    return prepared.fields;
   }
 
   function conditional(
@@ -333,18 +349,14 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
       prepared = prepare(entry, path, handler);
       entry.headers.set(handler, prepared);
     }
-    const headers: HeaderPairs =
-      prepared.expiresIn === undefined
-        ? [...prepared.head, ...prepared.tail]
-        : [...prepared.head, ['Expires', expiresFor(prepared.expiresIn)], ...prepared.tail];
+    const fields = fieldsOf(entry, prepared);
     if (hasConditional(request.headers)) {
-      const answer = conditional(entry, request, headers);
+      const answer = conditional(entry, request, fields);
       if (answer) return answer;
     }
-    headers.push(entry.contentLength);
     // Every method but HEAD is answered like GET (spec §1.10).
     const head = request.method !== 'GET' && request.method.toUpperCase() === 'HEAD';
-    return { status: 200, headers, body: head ? new Uint8Array(0) : entry.body };
+    return { status: 200, headers: fields.slice(), body: head ? new Uint8Array(0) : entry.body };
   }
 
   return {

@@ -1,14 +1,18 @@
 import { mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Handler } from '@gaekit/config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  compressResponse,
+  compressResponseNow,
   contentTypeFor,
   createStaticFiles,
   type HeaderPairs,
+  type ResponseRecordLike,
   type StaticFiles,
 } from '../src/index.js';
-import { edgeRequest, tempDir } from './helpers.js';
+import { BROWSER_UA, edgeRequest, tempDir } from './helpers.js';
 
 const NOW = Date.UTC(2026, 3, 1, 12, 0, 0);
 const MTIME = new Date(Date.UTC(2025, 11, 24, 8, 30, 15));
@@ -65,6 +69,56 @@ describe('createStaticFiles', () => {
     expect(now?.headers).toEqual(served.headers);
     expect(now?.body).toBe(served.body);
     expect(files.serveNow('../outside.txt', dirHandler, edgeRequest())?.status).toBe(404);
+  });
+
+  it('gzips a held file once, and answers its fields as they are each time (Expires, edits)', async () => {
+    let at = NOW;
+    const files = open({ now: () => at });
+    const file = 'public/index.html';
+    const client = edgeRequest([
+      ['Accept-Encoding', 'gzip'],
+      ['User-Agent', BROWSER_UA],
+    ]);
+    const held = () => files.serveNow(file, dirHandler, client) as ResponseRecordLike;
+    const first = await compressResponse(client, await files.serve(file, dirHandler, client));
+    expect(header(first.headers, 'content-encoding')).toBe('gzip');
+    expect(gunzipSync(first.body).toString()).toBe('<h1>hello</h1>');
+
+    const again = compressResponseNow(client, held()) as ResponseRecordLike;
+    expect(again.headers).toEqual(first.headers);
+    expect(again.headers).not.toBe(first.headers);
+    expect(again.body).toBe(first.body);
+    // Each answer's list is its own.
+    again.headers.push(['X-Extra', '1']);
+    expect(header(compressResponseNow(client, held())?.headers ?? [], 'x-extra')).toBeUndefined();
+
+    // The next second: a new Expires, still gzip.
+    at += 1000;
+    const later = compressResponseNow(client, held()) as ResponseRecordLike;
+    expect(header(later.headers, 'expires')).toBe(new Date(at + 600_000).toUTCString());
+    expect(header(later.headers, 'content-encoding')).toBe('gzip');
+    expect(header(later.headers, 'content-length')).toBe(String(first.body.byteLength));
+
+    // Fields the caller adds or replaces before compressing count.
+    const added = held();
+    added.headers.push(['X-App', 'yes']);
+    expect(header(compressResponseNow(client, added)?.headers ?? [], 'x-app')).toBe('yes');
+    const encoded = held();
+    encoded.headers.push(['Content-Encoding', 'br']);
+    expect(compressResponseNow(client, encoded)).toBe(encoded);
+    const retyped = held();
+    retyped.headers[0] = ['Content-Type', 'image/png'];
+    expect(compressResponseNow(client, retyped)).toBe(retyped);
+    // So do the options.
+    const varied = compressResponseNow(client, held(), { vary: true });
+    expect(header(varied?.headers ?? [], 'vary')).toBe('Accept-Encoding');
+    expect(header(compressResponseNow(client, held())?.headers ?? [], 'vary')).toBeUndefined();
+    // And the client.
+    const plain = held();
+    expect(compressResponseNow(edgeRequest(), plain)).toBe(plain);
+    expect(header(compressResponseNow(client, held())?.headers ?? [], 'content-encoding')).toBe(
+      'gzip',
+    );
   });
 
   it('serves a file with Content-Type, the default 10-minute expiration, ETag and Last-Modified', async () => {
