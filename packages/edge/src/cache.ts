@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
-import { deltaSeconds, parseCacheControl } from './cache-control.js';
+import { cacheControlOf, deltaSeconds } from './cache-control.js';
 import { noneMatchHits } from './conditional.js';
 import { invalidOption } from './errors.js';
-import { getHeader, getList, hasHeader, setHeader, splitList, withoutHeaders } from './headers.js';
+import { getList, hasHeader, same, setHeader, splitList, withoutHeaders } from './headers.js';
 import type { EdgeRequest, HeaderPairs, ResponseRecordLike } from './records.js';
 
 /** The debug header's name: `HIT`, `MISS`, or `MISS, not stored: <reason>`. */
@@ -97,7 +97,12 @@ interface Entry {
   initialAge: number;
   etag: string | undefined;
   size: number;
+  /** The fields of a 200 hit at one Age (frozen pairs), made again when the Age changes. */
+  hit: { age: number; headers: HeaderPairs } | undefined;
 }
+
+/** The debug header of a hit, shared by every hit (frozen, as entry pairs are). */
+const DEBUG_HIT = Object.freeze([CACHE_DEBUG_HEADER, 'HIT']) as [string, string];
 
 /** Headers that never go into an entry: the debug header and hop-by-hop fields. */
 const NOT_STORED_HEADERS = new Set([
@@ -124,25 +129,93 @@ function varyKey(url: string, names: readonly string[], headers: HeaderPairs): s
   return key;
 }
 
+/** The response fields `store` reads, found in one pass. */
+interface StoreFields {
+  /** Every `Cache-Control` value joined with `, `. */
+  cacheControl: string | undefined;
+  setCookie: boolean;
+  /** An admin's resource-usage field (`X-AppEngine-Resource-Usage` and the like). */
+  resourceUsage: boolean;
+  /** Every `Vary` value joined with `, `. */
+  vary: string | undefined;
+  expires: string | undefined;
+  date: string | undefined;
+  age: string | undefined;
+  etag: string | undefined;
+}
+
+function storeFields(headers: HeaderPairs): StoreFields {
+  const fields: StoreFields = {
+    cacheControl: undefined,
+    setCookie: false,
+    resourceUsage: false,
+    vary: undefined,
+    expires: undefined,
+    date: undefined,
+    age: undefined,
+    etag: undefined,
+  };
+  for (const [name, value] of headers) {
+    // By length first: most names are told apart without lowercasing.
+    switch (name.length) {
+      case 3:
+        if (fields.age === undefined && same(name, 'age')) fields.age = value;
+        break;
+      case 4:
+        if (same(name, 'vary')) {
+          fields.vary = fields.vary === undefined ? value : `${fields.vary}, ${value}`;
+        } else if (fields.etag === undefined && same(name, 'etag')) fields.etag = value;
+        else if (fields.date === undefined && same(name, 'date')) fields.date = value;
+        break;
+      case 7:
+        if (fields.expires === undefined && same(name, 'expires')) fields.expires = value;
+        break;
+      case 10:
+        if (same(name, 'set-cookie')) fields.setCookie = true;
+        break;
+      case 13:
+        if (same(name, 'cache-control')) {
+          fields.cacheControl =
+            fields.cacheControl === undefined ? value : `${fields.cacheControl}, ${value}`;
+        }
+        break;
+      case 26:
+        if (same(name, 'x-appengine-resource-usage')) fields.resourceUsage = true;
+        break;
+      case 36:
+        if (same(name, 'x-appengine-estimated-cpm-us-dollars')) fields.resourceUsage = true;
+        break;
+    }
+  }
+  return fields;
+}
+
+/** Whether a field stays out of an entry (see `NOT_STORED_HEADERS`), without lowercasing most names. */
+function notStored(name: string): boolean {
+  const length = name.length;
+  if (length !== 3 && length !== 10 && length !== 14 && length !== 17) return false;
+  return NOT_STORED_HEADERS.has(name.toLowerCase());
+}
+
 /**
  * Lifetime in seconds from `s-maxage`, else `max-age`, else `Expires` minus `Date` (or now);
  * `undefined` without any of them.
  */
 function lifetimeOf(
-  directives: Map<string, string | true>,
-  headers: HeaderPairs,
+  directives: ReadonlyMap<string, string | true>,
+  fields: StoreFields,
   now: number,
 ): number | undefined {
   const shared = deltaSeconds(directives, 's-maxage');
   if (shared !== undefined) return shared;
   const maxAge = deltaSeconds(directives, 'max-age');
   if (maxAge !== undefined) return maxAge;
-  const expires = getHeader(headers, 'expires');
+  const expires = fields.expires;
   if (expires === undefined) return undefined;
   const expiresAt = Date.parse(expires);
   // An invalid Expires (such as "0") means already expired.
   if (Number.isNaN(expiresAt)) return 0;
-  const date = Date.parse(getHeader(headers, 'date') ?? '');
+  const date = Date.parse(fields.date ?? '');
   return Math.floor((expiresAt - (Number.isNaN(date) ? now : date)) / 1000);
 }
 
@@ -194,25 +267,21 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
     request: EdgeRequest,
     response: ResponseRecordLike,
     staticHandler: boolean,
-    directives: Map<string, string | true>,
+    fields: StoreFields,
+    directives: ReadonlyMap<string, string | true>,
   ): string | undefined {
-    const method = request.method.toUpperCase();
+    const method = request.method === 'GET' ? 'GET' : request.method.toUpperCase();
     if (method !== 'GET') return `method ${method}`;
     if (hasHeader(request.headers, 'authorization')) return 'request has Authorization';
     const { status } = response;
     if (status < 200 || status === 206 || status === 304) return `status ${status}`;
-    if (hasHeader(response.headers, 'set-cookie')) return 'Set-Cookie';
-    if (
-      hasHeader(response.headers, 'x-appengine-resource-usage') ||
-      hasHeader(response.headers, 'x-appengine-estimated-cpm-us-dollars')
-    ) {
-      return 'admin resource-usage headers';
-    }
+    if (fields.setCookie) return 'Set-Cookie';
+    if (fields.resourceUsage) return 'admin resource-usage headers';
     if (directives.has('no-store')) return 'Cache-Control: no-store';
     if (directives.has('private')) return 'Cache-Control: private';
     if (directives.has('no-cache')) return 'Cache-Control: no-cache';
     if (!staticHandler && !directives.has('public') && appResponses === 'public') {
-      return getHeader(response.headers, 'cache-control') === undefined
+      return fields.cacheControl === undefined
         ? 'no Cache-Control'
         : 'Cache-Control without public';
     }
@@ -221,18 +290,35 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
 
   const cache: EdgeCache = {
     lookup(request) {
-      const method = request.method === 'GET' ? 'GET' : request.method.toUpperCase();
-      if (method !== 'GET' && method !== 'HEAD') return undefined;
-      // A request with credentials is never answered from the shared cache (spec §8.1.4).
-      if (hasHeader(request.headers, 'authorization')) return undefined;
-      const info = urls.get(request.url);
-      const key = info ? varyKey(request.url, info.vary, request.headers) : undefined;
+      if (request.method !== 'GET') {
+        const method = request.method.toUpperCase();
+        if (method !== 'GET' && method !== 'HEAD') return undefined;
+      }
+      // The two request fields a lookup reads, in one pass: both names have 13 letters.
+      let ifNoneMatch: string | undefined;
+      for (const pair of request.headers) {
+        const name = pair[0];
+        if (name.length !== 13) continue;
+        // A request with credentials is never answered from the shared cache (spec §8.1.4).
+        if (same(name, 'authorization')) return undefined;
+        if (same(name, 'if-none-match')) {
+          ifNoneMatch = ifNoneMatch === undefined ? pair[1] : `${ifNoneMatch}, ${pair[1]}`;
+        }
+      }
+      // An empty cache, or a URL without entries: a miss without building a key.
+      const info = urls.size === 0 ? undefined : urls.get(request.url);
+      const key =
+        info === undefined
+          ? undefined
+          : info.vary.length === 0
+            ? request.url
+            : varyKey(request.url, info.vary, request.headers);
       const entry = key === undefined ? undefined : entries.get(key);
-      const at = now();
-      if (!entry || key === undefined) {
+      if (entry === undefined || key === undefined) {
         counters.misses++;
         return undefined;
       }
+      const at = now();
       if (at >= entry.expiresAt) {
         entries.delete(key);
         counters.misses++;
@@ -240,32 +326,42 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
       }
       counters.hits++;
       const age = entry.initialAge + Math.max(0, Math.floor((at - entry.storedAt) / 1000));
-      const ifNoneMatch = getList(request.headers, 'if-none-match');
-      const notModified =
+      if (
         ifNoneMatch !== undefined &&
         entry.etag !== undefined &&
-        noneMatchHits(ifNoneMatch, entry.etag);
-      const headers: HeaderPairs = notModified
-        ? withoutHeaders(entry.headers, NOT_IN_304)
-        : entry.headers.slice();
-      headers.push(['Age', String(age)]);
-      if (debug) headers.push([CACHE_DEBUG_HEADER, 'HIT']);
-      return notModified
-        ? { status: 304, headers, body: new Uint8Array(0) }
-        : { status: entry.status, headers, body: entry.body };
+        noneMatchHits(ifNoneMatch, entry.etag)
+      ) {
+        const headers = withoutHeaders(entry.headers, NOT_IN_304);
+        headers.push(['Age', String(age)]);
+        if (debug) headers.push(DEBUG_HIT);
+        return { status: 304, headers, body: new Uint8Array(0) };
+      }
+      // Hits in the same second share one list (copied per hit): no Age string per hit.
+      let hit = entry.hit;
+      if (hit === undefined || hit.age !== age) {
+        const headers = entry.headers.slice();
+        headers.push(Object.freeze(['Age', String(age)]) as [string, string]);
+        if (debug) headers.push(DEBUG_HIT);
+        hit = { age, headers };
+        entry.hit = hit;
+      }
+      return { status: entry.status, headers: hit.headers.slice(), body: entry.body };
     },
 
-    store(request, response, storeOptions = {}) {
-      const directives = parseCacheControl(getList(response.headers, 'cache-control'));
+    store(request, response, storeOptions) {
+      const fields = storeFields(response.headers);
+      // Parsed once per distinct value: apps send the same few Cache-Control values.
+      const directives = cacheControlOf(fields.cacheControl);
       const reason = reasonNotToStore(
         request,
         response,
-        storeOptions.staticHandler === true,
+        storeOptions?.staticHandler === true,
+        fields,
         directives,
       );
       if (reason !== undefined) return refuse(response, reason);
       const vary: string[] = [];
-      for (const name of splitList(getList(response.headers, 'vary'))) {
+      for (const name of splitList(fields.vary)) {
         const lower = name.toLowerCase();
         if (!(HONOURED_VARY as readonly string[]).includes(lower))
           return refuse(response, `Vary: ${name}`);
@@ -273,9 +369,9 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
       }
       vary.sort();
       const at = now();
-      const lifetime = lifetimeOf(directives, response.headers, at);
+      const lifetime = lifetimeOf(directives, fields, at);
       if (lifetime === undefined) return refuse(response, 'no max-age, s-maxage or Expires');
-      const ageHeader = Number.parseInt(getHeader(response.headers, 'age') ?? '0', 10);
+      const ageHeader = Number.parseInt(fields.age ?? '0', 10);
       const initialAge = Number.isNaN(ageHeader) || ageHeader < 0 ? 0 : ageHeader;
       if (lifetime - initialAge <= 0) return refuse(response, 'already stale');
 
@@ -283,10 +379,12 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
       // Own frozen pairs: hits share them, so editing one in place throws instead of
       // changing the entry (replace a pair, or push, as the record contract says).
       const headers: HeaderPairs = [];
-      for (const [name, value] of response.headers) {
-        if (!NOT_STORED_HEADERS.has(name.toLowerCase())) {
-          headers.push(Object.freeze([name, value]) as [string, string]);
-        }
+      for (const pair of response.headers) {
+        if (notStored(pair[0])) continue;
+        // A frozen pair cannot change: shared as it is; others are copied.
+        headers.push(
+          Object.isFrozen(pair) ? pair : (Object.freeze([pair[0], pair[1]]) as [string, string]),
+        );
       }
       const size = entrySize(key, headers, response.body);
       if (size > maxBytes) return refuse(response, `larger than the cache (${size} bytes)`);
@@ -302,8 +400,9 @@ export function createEdgeCache(options: EdgeCacheOptions): EdgeCache {
         storedAt: at,
         expiresAt: at + (lifetime - initialAge) * 1000,
         initialAge,
-        etag: getHeader(headers, 'etag'),
+        etag: fields.etag,
         size,
+        hit: undefined,
       });
       // After set: overwriting disposes the old entry (and its key) first.
       const keys = urls.get(request.url);

@@ -59,6 +59,22 @@ describe('createEdgeCache', () => {
     expect(cache.stats.bytes).toBeGreaterThan(5);
   });
 
+  it('moves Age with the clock from hit to hit, and misses on an empty cache', () => {
+    const time = clock();
+    const cache = createEdgeCache({ maxBytes: 1 << 20, now: time.now });
+    expect(cache.lookup(get())).toBeUndefined();
+    expect(cache.store(get(), publicResponse())).toBe('stored');
+    const age = () => header(cache.lookup(get())?.headers ?? [], 'age');
+    expect(age()).toBe('0');
+    time.advance(0.5);
+    expect(age()).toBe('0');
+    time.advance(0.5);
+    expect(age()).toBe('1');
+    time.advance(2);
+    expect(age()).toBe('3');
+    expect(cache.stats).toMatchObject({ hits: 4, misses: 1, stores: 1 });
+  });
+
   it('keys on the full URL, query included', () => {
     const cache = createEdgeCache({ maxBytes: 1 << 20 });
     cache.store(get(), publicResponse());
