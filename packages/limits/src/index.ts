@@ -39,6 +39,7 @@ export {
   type NodeReadResult,
   nodeServerOptions,
   readNodeRequest,
+  readNodeRequestNow,
   type SendOptions,
   type ServerLimitOptions,
   sendNodeResponse,

@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { APP_ENGINE_LIMITS, BODYLESS_METHODS, MiB } from './constants.js';
 import { createDeadline, type Deadline, requestTimeoutFor, runWithDeadline } from './deadline.js';
-import { headerValue, parseContentLength, toHeaderPairs } from './headers.js';
+import { type HeaderPairs, headerValue, parseContentLength, toHeaderPairs } from './headers.js';
 import { platformErrorResponse, type RequestRecord, type ResponseRecord } from './records.js';
 import {
   BodyCollector,
@@ -192,33 +192,78 @@ export function readNodeRequest(
   req: IncomingMessage,
   options: ServerLimitOptions = {},
 ): Promise<NodeReadResult> {
-  const d = serverDefaults(options);
+  const head = readHead(req, options);
+  const now = headResult(req, head);
+  return now ? Promise.resolve(now) : readBody(req, options, head);
+}
+
+/**
+ * {@link readNodeRequest} without waiting: the result when it is known from the head alone (no
+ * body, or a refusal that needs no draining), `undefined` when the body must be read (call
+ * `readNodeRequest` then). Saves a promise per request on the common bodyless request.
+ */
+export function readNodeRequestNow(
+  req: IncomingMessage,
+  options: ServerLimitOptions = {},
+): NodeReadResult | undefined {
+  return headResult(req, readHead(req, options));
+}
+
+interface RequestHeadInfo {
+  method: string;
+  headers: HeaderPairs;
+  declared: number | undefined;
+  rejection: RequestRejection | undefined;
+  hasBody: boolean;
+  drainLimitBytes: number;
+}
+
+function readHead(req: IncomingMessage, options: ServerLimitOptions): RequestHeadInfo {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = toHeaderPairs(req.rawHeaders);
-  const url = req.url ?? '/';
-  const limit = options.maxRequestBodyBytes ?? APP_ENGINE_LIMITS.maxRequestBodyBytes;
   const declared = parseContentLength(headerValue(headers, 'content-length'));
-  let rejection =
+  const rejection =
     checkRequestHeaders(headers, options) ??
     checkRequestFraming(method, headers, undefined, options);
-  const chunked = req.headers['transfer-encoding'] !== undefined;
-  const hasBody = chunked || (declared !== undefined && declared > 0);
+  const chunked = headerValue(headers, 'transfer-encoding') !== undefined;
+  return {
+    method,
+    headers,
+    declared,
+    rejection,
+    hasBody: chunked || (declared !== undefined && declared > 0),
+    drainLimitBytes: serverDefaults(options).drainLimitBytes,
+  };
+}
 
+/** The result the head alone decides, or `undefined` when the body must be read. */
+function headResult(req: IncomingMessage, head: RequestHeadInfo): NodeReadResult | undefined {
+  const { rejection, hasBody, declared } = head;
   if (!hasBody || req.complete) {
-    if (rejection) return Promise.resolve({ ok: false, rejection });
+    if (rejection) return { ok: false, rejection };
     if (!hasBody) {
       req.resume();
-      return Promise.resolve({
-        ok: true,
-        request: { method, url, headers, body: new Uint8Array(0) },
-      });
+      const request = { method: head.method, url: req.url ?? '/', headers: head.headers };
+      return { ok: true, request: { ...request, body: new Uint8Array(0) } };
     }
   }
-  if (rejection && declared !== undefined && declared > d.drainLimitBytes) {
+  if (rejection && declared !== undefined && declared > head.drainLimitBytes) {
     // Too much to read and discard: answer now; the connection is closed after the answer.
-    return Promise.resolve({ ok: false, rejection });
+    return { ok: false, rejection };
   }
+  return undefined;
+}
 
+function readBody(
+  req: IncomingMessage,
+  options: ServerLimitOptions,
+  head: RequestHeadInfo,
+): Promise<NodeReadResult> {
+  const d = serverDefaults(options);
+  const { method, headers, declared } = head;
+  const url = req.url ?? '/';
+  const limit = options.maxRequestBodyBytes ?? APP_ENGINE_LIMITS.maxRequestBodyBytes;
+  let rejection = head.rejection;
   return new Promise<NodeReadResult>((resolve) => {
     let collector: BodyCollector | undefined = rejection
       ? undefined

@@ -1,7 +1,15 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_REQUEST_TEXT, REQUEST_TIMEOUT_TEXT } from '../src/index.js';
+import {
+  applyServerLimits,
+  BAD_REQUEST_TEXT,
+  REQUEST_TIMEOUT_TEXT,
+  readNodeRequest,
+  readNodeRequestNow,
+  sendNodeResponse,
+} from '../src/index.js';
 import {
   drained,
   echoLength,
@@ -256,6 +264,48 @@ describe('sendNodeResponse for HEAD', () => {
         },
       );
       expect(answer).toEqual({ length: '11', bytes: 0 });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('readNodeRequestNow', () => {
+  it('answers from the head alone for bodyless requests and refusals, and defers real bodies', async () => {
+    const seen: string[] = [];
+    const server = applyServerLimits(
+      createServer((req, res) => {
+        const now = readNodeRequestNow(req);
+        if (now === undefined) {
+          seen.push(`${req.method} later`);
+          void readNodeRequest(req).then((read) => {
+            res.end(
+              read.ok ? `read ${read.request.body.byteLength}` : `refused ${read.rejection.status}`,
+            );
+          });
+          return;
+        }
+        seen.push(`${req.method} now ${now.ok ? 'ok' : now.rejection.status}`);
+        if (now.ok) res.end(`now ${now.request.method} ${now.request.url}`);
+        else sendNodeResponse(res, now.rejection, { close: true });
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const get = await fetch(`${base}/a?b=1`);
+      expect(await get.text()).toBe('now GET /a?b=1');
+      const post = await fetch(`${base}/upload`, { method: 'POST', body: 'x'.repeat(1000) });
+      expect(await post.text()).toBe('read 1000');
+      const port = (server.address() as AddressInfo).port;
+      const huge = await rawExchange(
+        port,
+        // Over drainLimitBytes (64 MB): refused from the head, nothing read.
+        [`POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: ${65 * MiB}\r\n\r\n`],
+        1_000,
+      );
+      expect(parseRaw(huge.text).status).toBe(413);
+      expect(seen).toEqual(['GET now ok', 'POST later', 'POST now 413']);
     } finally {
       server.close();
     }

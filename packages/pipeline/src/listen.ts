@@ -15,9 +15,11 @@ import {
 } from 'node:net';
 import {
   applyServerLimits,
+  type NodeReadResult,
   type RequestLimitOptions,
   type ResponseLimitOptions,
   readNodeRequest,
+  readNodeRequestNow,
   sendNodeResponse,
 } from '@gaekit/limits';
 import type { RequestRecord, ResponseRecord } from '@gaekit/scheduler';
@@ -123,39 +125,50 @@ export async function servePipeline(
       if (h2) sendH2(res as Http2ServerResponse, response, head);
       else sendNodeResponse(res as ServerResponse, response, { head });
     };
-    readNodeRequest(req as IncomingMessage, limits).then(
-      async (read) => {
-        if (!read.ok) {
-          send({ ...read.rejection, headers: [...read.rejection.headers, ['Server', serverName]] });
-          return;
+    const fail = (error: unknown) => {
+      send({
+        status: 500,
+        headers: [
+          ['Content-Type', 'text/plain'],
+          ['Server', serverName],
+        ],
+        body: new TextEncoder().encode(`${String(error)}\n`),
+      });
+    };
+    const onRead = (read: NodeReadResult) => {
+      if (!read.ok) {
+        send({ ...read.rejection, headers: [...read.rejection.headers, ['Server', serverName]] });
+        return;
+      }
+      const record = read.request;
+      if (h2) {
+        const authority = (req as Http2ServerRequest).authority;
+        record.headers = record.headers.filter(([name]) => !name.startsWith(':'));
+        if (authority && !record.headers.some(([n]) => n.toLowerCase() === 'host')) {
+          record.headers.unshift(['host', authority]);
         }
-        const record = read.request;
-        if (h2) {
-          const authority = (req as Http2ServerRequest).authority;
-          record.headers = record.headers.filter(([name]) => !name.startsWith(':'));
-          if (authority && !record.headers.some(([n]) => n.toLowerCase() === 'host')) {
-            record.headers.unshift(['host', authority]);
-          }
-        }
-        const socket = req.socket as Socket;
-        const response = await target.handle(record, {
-          remoteAddress: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-          https: tls,
-          protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
-        });
-        send(response);
-      },
-      (error: unknown) => {
-        send({
-          status: 500,
-          headers: [
-            ['Content-Type', 'text/plain'],
-            ['Server', serverName],
-          ],
-          body: new TextEncoder().encode(`${String(error)}\n`),
-        });
-      },
-    );
+      }
+      const socket = req.socket as Socket;
+      try {
+        target
+          .handle(record, {
+            remoteAddress: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+            https: tls,
+            protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+          })
+          .then(send, fail);
+      } catch (error) {
+        fail(error);
+      }
+    };
+    try {
+      // A bodyless request is read in the same tick: no promise until the pipeline's own.
+      const now = readNodeRequestNow(req as IncomingMessage, limits);
+      if (now) onRead(now);
+      else readNodeRequest(req as IncomingMessage, limits).then(onRead, fail);
+    } catch (error) {
+      fail(error);
+    }
   };
   let server: Server | Http2Server | Http2SecureServer | NetServer;
   if (options.http2 && tls) {
