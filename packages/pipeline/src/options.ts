@@ -64,7 +64,11 @@ export interface PipelineOptions extends ServiceOptions {
   logSinks?: LogSink[];
   /** Request log entries kept in `pipeline.logs`. @default 1000 */
   logCapacity?: number;
-  /** Where the signed-in user comes from. @default the dev login cookie set by `/_ah/login` */
+  /**
+   * Where the signed-in user comes from. Asked only when the matched handler has
+   * `login: required|admin`, or the Users service headers apply (first-generation runtime or
+   * `app_engine_apis`). @default the dev login cookie set by `/_ah/login`
+   */
   auth?: AuthSource;
   /** `X-AppEngine-Country/Region/City/CityLatLong` values. @default App Engine's "unknown" values (`ZZ`, `?`, `?`, `0.000000,0.000000`) */
   geo?: GeoHeaders;
