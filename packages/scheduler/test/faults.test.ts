@@ -125,6 +125,8 @@ describe('crashes', () => {
     });
     const result = await request(scheduler, '/');
     expect(result.response.status).toBe(503);
+    // On a loaded machine node may take longer than the pending timeout to start and exit.
+    await eventually(() => stopped(events).length > 0);
     expect(stopped(events)[0]).toMatchObject({ reason: 'start-failed' });
     expect(stopped(events)[0]?.error?.message).toMatch(/exited with code 2 before listening/);
   });
