@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { type Deadline, whenDeadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
+import { LoopbackClient } from './http-client.js';
 import { forwardLines } from './lines.js';
 import type { HeaderPairs, RequestRecord, ResponseRecord } from './types.js';
 
@@ -93,6 +93,38 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+/** Header names and methods (RFC 9110 tokens). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Characters a field value may not hold (as Node's http client checks). */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Characters a request target may not hold (as Node's http client checks). */
+const INVALID_PATH = /[^\u0021-\u00ff]/;
+const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+/**
+ * The request line and fields of a record for the app, hop-by-hop fields left out. Throws
+ * a TypeError for a method, path or field that would not be a valid HTTP request (or
+ * would smuggle another one).
+ */
+function requestHead(request: RequestRecord, hasBody: boolean): string {
+  const path = pathOf(request.url);
+  if (!TOKEN.test(request.method)) throw new TypeError(`invalid method ${request.method}`);
+  if (INVALID_PATH.test(path)) throw new TypeError('the request path holds invalid characters');
+  let head = `${request.method} ${path} HTTP/1.1\r\n`;
+  let hasHost = false;
+  for (const [name, value] of request.headers) {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    if (INVALID_VALUE.test(value)) throw new TypeError(`invalid value of header ${name}`);
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) continue;
+    if (lower === 'host') hasHost = true;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (!hasHost) head += `host: ${hostOf(request.url)}\r\n`;
+  if (hasBody) head += `content-length: ${request.body.byteLength}\r\n`;
+  return `${head}\r\n`;
+}
+
 /** Path and query of a record's URL. */
 function pathOf(url: string): string {
   if (url.startsWith('/')) return url;
@@ -120,7 +152,7 @@ export class ProcessDriver implements Driver {
   readonly threadId = undefined;
   onCrash: (info: CrashInfo) => void = () => {};
   #child: ChildProcess | undefined;
-  #agent: Agent;
+  #client: LoopbackClient | undefined;
   #port = 0;
   #ending = false;
   #exited: Promise<void> = Promise.resolve();
@@ -130,12 +162,7 @@ export class ProcessDriver implements Driver {
   constructor(
     private readonly command: string,
     private readonly ctx: DriverContext,
-  ) {
-    this.#agent = new Agent({
-      keepAlive: true,
-      maxSockets: Math.max(1, ctx.maxConcurrentRequests),
-    });
-  }
+  ) {}
 
   get pid(): number | undefined {
     return this.#child?.pid;
@@ -143,6 +170,7 @@ export class ProcessDriver implements Driver {
 
   async start(): Promise<void> {
     this.#port = await freePort();
+    this.#client = new LoopbackClient(this.#port);
     const { NODE_OPTIONS: _inherited, ...parentEnv } = process.env;
     const nodeOptions = [
       this.ctx.env.NODE_OPTIONS,
@@ -181,7 +209,7 @@ export class ProcessDriver implements Driver {
           signalGroup(pgid, 'SIGKILL');
           liveGroups.delete(pgid);
         }
-        this.#agent.destroy();
+        this.#client?.destroy();
         resolve();
       });
     });
@@ -214,68 +242,39 @@ export class ProcessDriver implements Driver {
   }
 
   handle(request: RequestRecord, deadline: Deadline): Promise<ResponseRecord> {
-    if (this.#ending || !this.#child) return Promise.reject(new Error('instance is not running'));
+    const client = this.#client;
+    if (this.#ending || !this.#child || !client) {
+      return Promise.reject(new Error('instance is not running'));
+    }
     return new Promise((resolve, reject) => {
-      const headers: string[] = [];
-      let hasHost = false;
-      for (const [name, value] of request.headers) {
-        const lower = name.toLowerCase();
-        if (lower === 'host') hasHost = true;
-        if (!HOP_BY_HOP.has(lower)) headers.push(name, value);
-      }
-      if (!hasHost) headers.push('host', hostOf(request.url));
-      const hasBody =
-        request.body.byteLength > 0 ||
-        !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(request.method);
-      if (hasBody) headers.push('content-length', String(request.body.byteLength));
-      let answered = false;
+      const hasBody = request.body.byteLength > 0 || !NO_BODY_METHODS.has(request.method);
+      const head = requestHead(request, hasBody);
       let aborted = false;
-      const outgoing = httpRequest(
-        {
-          host: '127.0.0.1',
-          port: this.#port,
-          method: request.method,
-          path: pathOf(request.url),
-          headers,
-          agent: this.#agent,
-          setHost: false,
-        },
-        (incoming) => {
-          const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.on('end', () => {
-            answered = true;
-            const pairs: HeaderPairs = [];
-            const raw = incoming.rawHeaders;
-            for (let i = 0; i + 1 < raw.length; i += 2) {
-              const name = raw[i] as string;
-              if (!HOP_BY_HOP.has(name.toLowerCase())) pairs.push([name, raw[i + 1] as string]);
+      const exchange = client.send(
+        request.method,
+        head,
+        hasBody ? request.body : undefined,
+        (error, response) => {
+          if (response) {
+            const headers: HeaderPairs = [];
+            for (const pair of response.headers) {
+              if (!HOP_BY_HOP.has(pair[0].toLowerCase())) headers.push(pair);
             }
-            const body = Buffer.concat(chunks);
-            resolve({
-              status: incoming.statusCode ?? 502,
-              headers: pairs,
-              body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-            });
-          });
-          incoming.on('error', (error) => fail(error));
+            resolve({ status: response.status, headers, body: response.body });
+            return;
+          }
+          // A connection that breaks is most often the process dying: give the exit event
+          // a moment to arrive, so the request is answered (once) as part of the crash.
+          if (!aborted) setTimeout(() => reject(error), 200).unref();
         },
       );
-      // A connection that breaks is most often the process dying: give the exit event a
-      // moment to arrive, so the request is answered (once) as part of the crash.
-      const fail = (error: Error) => {
-        if (!aborted) setTimeout(() => reject(error), 200).unref();
-      };
-      outgoing.on('error', fail);
       // HTTP has no other way to tell the app: at the deadline its connection is closed
       // (its `req` and `res` emit 'close'). The request is then left to the hard expiry,
       // which answers the platform's 500 and ends the instance after the grace period.
       whenDeadline(deadline, () => {
-        if (answered) return;
         aborted = true;
-        outgoing.destroy();
+        exchange.abort();
       });
-      outgoing.end(hasBody ? request.body : undefined);
     });
   }
 
