@@ -392,11 +392,11 @@ export function gzipBody(body: Uint8Array, level: number): Uint8Array | Promise<
 /**
  * What was last answered for a shared body: a static file gets the same fields for a second
  * at a time (its `Expires` changes once a second), so its gzip record is made once and handed
- * out again while the identity record's fields are the very same (frozen) pairs.
+ * out again while the identity record's fields are the same.
  */
 interface Answered {
-  /** A private copy of the identity record's fields; every pair frozen. */
-  source: HeaderPairs;
+  /** The identity record's field names and values, in order (`[name, value, name, …]`). */
+  source: string[];
   status: number;
   level: number;
   vary: boolean;
@@ -430,33 +430,42 @@ function rememberedAnswer(
   }
   const source = memo.source;
   const headers = response.headers;
-  if (source.length !== headers.length) return undefined;
-  // Frozen pairs that are the same objects hold the same fields.
-  for (let i = 0; i < source.length; i++) if (source[i] !== headers[i]) return undefined;
+  if (source.length !== headers.length * 2) return undefined;
+  // Strings compare by pointer first: the same (static) strings cost next to nothing.
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i] as [string, string];
+    if (pair[0] !== source[2 * i] || pair[1] !== source[2 * i + 1]) return undefined;
+  }
   const gzip = memo.gzip;
   if (gzip === undefined) return response;
   return { status: response.status, headers: gzip.headers.slice(), body: gzip.body };
 }
 
-/** Remembers the answer for a shared body (when its fields cannot change) and returns it. */
+/** Remembers the answer for a shared body and returns it. */
 function rememberAnswer(
   response: ResponseRecordLike,
   options: CompressOptions,
   level: number,
   record: ResponseRecordLike | undefined,
 ): ResponseRecordLike {
-  for (const pair of response.headers) if (!Object.isFrozen(pair)) return record ?? response;
-  if (record) for (const pair of record.headers) Object.freeze(pair);
+  const source: string[] = [];
+  for (const [name, value] of response.headers) source.push(name, value);
+  // Answers share these pairs: frozen (copies of the caller's own), so none can change them.
+  const headers = record?.headers.map((pair) =>
+    Object.isFrozen(pair) ? pair : (Object.freeze([pair[0], pair[1]]) as [string, string]),
+  );
   answered.set(response.body, {
-    source: response.headers.slice(),
+    source,
     status: response.status,
     level,
     vary: options.vary === true,
     compressible: options.compressible,
     minBytes: options.minBytes,
-    gzip: record && { headers: record.headers.slice(), body: record.body },
+    gzip: record && headers && { headers, body: record.body },
   });
-  return record ?? response;
+  return record && headers
+    ? { status: record.status, headers: headers.slice(), body: record.body }
+    : response;
 }
 
 /**

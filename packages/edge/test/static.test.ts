@@ -109,6 +109,22 @@ describe('createStaticFiles', () => {
     const retyped = held();
     retyped.headers[0] = ['Content-Type', 'image/png'];
     expect(compressResponseNow(client, retyped)).toBe(retyped);
+    // The caller's own pairs (say, with a Date added) count by value: an edit in place too.
+    const own = (): ResponseRecordLike => {
+      const response = held();
+      const headers = response.headers.map(([name, value]) => [name, value] as [string, string]);
+      headers.push(['Date', 'Wed, 01 Apr 2026 12:00:01 GMT']);
+      return { ...response, headers };
+    };
+    expect(header(compressResponseNow(client, own())?.headers ?? [], 'date')).toBe(
+      'Wed, 01 Apr 2026 12:00:01 GMT',
+    );
+    expect(header(compressResponseNow(client, own())?.headers ?? [], 'content-encoding')).toBe(
+      'gzip',
+    );
+    const editedInPlace = own();
+    (editedInPlace.headers[0] as [string, string])[1] = 'image/png';
+    expect(compressResponseNow(client, editedInPlace)).toBe(editedInPlace);
     // So do the options.
     const varied = compressResponseNow(client, held(), { vary: true });
     expect(header(varied?.headers ?? [], 'vary')).toBe('Accept-Encoding');
