@@ -69,7 +69,21 @@ const LOGGED = new Map<string, keyof LoggedHeaders>([
 
 /** The headers logging reads (first value of each); one pass for `[name, value]` pairs. */
 export function loggedHeaders(headers: HeadersInput | undefined): LoggedHeaders {
-  const found: LoggedHeaders = {};
+  // Every field present from the start: one object shape, however many headers are found.
+  const found: LoggedHeaders = {
+    host: undefined,
+    userAgent: undefined,
+    referer: undefined,
+    contentLength: undefined,
+    cloudTrace: undefined,
+    traceparent: undefined,
+    requestLogId: undefined,
+    userIp: undefined,
+    forwardedFor: undefined,
+    forwardedProto: undefined,
+    queueName: undefined,
+    taskName: undefined,
+  };
   if (!headers) return found;
   if (Array.isArray(headers)) {
     for (const pair of headers as ReadonlyArray<readonly [string, string]>) {

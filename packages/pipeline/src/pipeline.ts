@@ -5,7 +5,7 @@ import {
   createEdgeCache,
   type EdgeCache,
 } from '@gaekit/edge';
-import { checkResponse, readWebRequest, toWebResponse } from '@gaekit/limits';
+import { inspectResponse, readWebRequest, toWebResponse } from '@gaekit/limits';
 import {
   type ActiveRequest,
   createLogBuffer,
@@ -301,10 +301,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     } else if (result.outcome === 'app-error' || result.outcome === 'crash') {
       appResponse = service.errorPages.page('default', 500) ?? appResponse;
     }
-    appResponse = checkResponse(appResponse, {
-      ...options.limits,
-      onResponseViolation: (violation) => active.run(() => log.log('ERROR', violation.logMessage)),
-    });
+    const violation = inspectResponse(appResponse, options.limits);
+    if (violation) {
+      active.run(() => log.log('ERROR', violation.logMessage));
+      options.limits?.onResponseViolation?.(violation);
+      appResponse = violation.response;
+    }
     const rewritten = rewriteResponse(appResponse, incoming.method, {
       defaultCacheControl: options.defaultCacheControl ?? 'private',
       keepAppContentEncoding: options.keepAppContentEncoding ?? true,
