@@ -37,13 +37,26 @@ const BAD_VALUE = /[\0\r\n]/;
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const TEXT_PLAIN = 'text/plain;charset=UTF-8';
 
+function isHttpWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** Leading and trailing tabs, spaces, CR and LF removed, as undici normalises values. */
+function trimHttpWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
 /** Header init as undici would store it (lower-case names, trimmed values), or undefined to let undici decide. */
 function normalise(init: HeadersInitLike | undefined, text: boolean): HeaderPairs | undefined {
   const pairs: HeaderPairs = [];
   let contentType = false;
   const add = (name: unknown, value: unknown): boolean => {
     if (typeof name !== 'string' || !TOKEN.test(name)) return false;
-    const text = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+    const text = trimHttpWhitespace(typeof value === 'string' ? value : String(value));
     if (BAD_VALUE.test(text)) return false;
     const lower = name.toLowerCase();
     if (lower === 'content-type') contentType = true;
@@ -184,10 +197,13 @@ const encoder = new TextEncoder();
 /**
  * Status, header pairs (as undici would list them) and body bytes of a response that is
  * still light, without making the real one; `undefined` for any other response (read it
- * the usual way then).
+ * the usual way then). With `transferable`, the body owns its whole `ArrayBuffer` (a worker
+ * can transfer it); otherwise a short text body may share node's buffer pool, which is
+ * faster to make.
  */
 export function lightResponseParts(
   response: unknown,
+  transferable = false,
 ): { status: number; headers: HeaderPairs; body: Uint8Array } | undefined {
   if (typeof response !== 'object' || response === null || !(parts in response)) return undefined;
   const light = (response as LightResponse)[parts];
@@ -204,9 +220,11 @@ export function lightResponseParts(
   const { body } = light;
   let bytes: Uint8Array;
   if (body === null) bytes = new Uint8Array(0);
-  else if (typeof body === 'string') bytes = encoder.encode(body);
-  // Copies: the app may answer with the same bytes again, and a worker transfers them.
-  else if (body instanceof Uint8Array) bytes = body.slice();
+  else if (typeof body === 'string')
+    bytes = transferable ? encoder.encode(body) : Buffer.from(body);
+  // A copy (Uint8Array's slice, also for a Buffer, whose own slice is a view): the app may
+  // answer with the same bytes again.
+  else if (body instanceof Uint8Array) bytes = Uint8Array.prototype.slice.call(body);
   else bytes = new Uint8Array(body.slice(0));
   return { status: light.status, headers, body: bytes };
 }

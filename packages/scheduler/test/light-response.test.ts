@@ -146,11 +146,15 @@ describe('LightResponse', () => {
     expect({} instanceof LightResponse).toBe(false);
   });
 
-  it('gives bodies the instance may transfer: a copy, not the app’s own bytes', () => {
-    const bytes = new Uint8Array([1, 2, 3]);
-    const parts = lightResponseParts(new LightResponse(bytes));
-    expect(parts?.body).toEqual(bytes);
-    expect(parts?.body.buffer).not.toBe(bytes.buffer);
+  it('copies the app’s bytes, and gives a worker bodies that own their buffer', () => {
+    for (const bytes of [new Uint8Array([1, 2, 3]), Buffer.from([4, 5, 6])]) {
+      const parts = lightResponseParts(new LightResponse(bytes));
+      expect([...(parts?.body ?? [])]).toEqual([...bytes]);
+      expect(parts?.body.buffer).not.toBe(bytes.buffer);
+    }
+    const text = lightResponseParts(new LightResponse('short'), true);
+    expect(text?.body.byteLength).toBe(5);
+    expect(text?.body.buffer.byteLength).toBe(5);
   });
 });
 
