@@ -52,7 +52,12 @@ describe('LightResponse', () => {
       const light = new LightResponse(body, init);
       const parts = lightResponseParts(light);
       expect(parts).toBeDefined();
-      expect(parts).toEqual(await nativeParts(body, init));
+      const expected = await nativeParts(body, init);
+      // A Buffer and a Uint8Array with the same bytes are the same body.
+      expect({ ...parts, body: [...(parts?.body ?? [])] }).toEqual({
+        ...expected,
+        body: [...expected.body],
+      });
     },
   );
 
@@ -170,9 +175,8 @@ describe('installLightResponse', () => {
     const second = installLightResponse();
     releases.push(first, second);
     expect(globalThis.Response).toBe(LightResponse);
-    expect(lightResponseParts(new Response('made by an app'))?.body).toEqual(
-      new TextEncoder().encode('made by an app'),
-    );
+    const parts = lightResponseParts(new Response('made by an app'));
+    expect(Buffer.from(parts?.body ?? []).toString()).toBe('made by an app');
     first();
     first();
     expect(globalThis.Response).toBe(LightResponse);
