@@ -13,6 +13,10 @@
  * - cache:  `createEdgeCache().lookup()` per request, answered from the entry stored on the
  *           first request (`store()` after `serve()` and `compressResponse()`).
  *
+ * req/s is measured with one server driven at a time; CPU per response with all three driven
+ * at the same fixed rate at the same time, so each meets the same load from the rest of the
+ * machine.
+ *
  * Clients either send no `Accept-Encoding` (identity) or a browser's `User-Agent` with
  * `Accept-Encoding: gzip, deflate, br` (gzip). The gzip table compresses example bodies
  * (an HTML page, JSON, a JavaScript bundle, a stylesheet) in this process with node:zlib at
@@ -213,33 +217,20 @@ async function cpu(port: number): Promise<{ cpuMicros: number; served: number }>
 /** Requests per second of the fixed-rate turn that measures CPU per response. */
 const CPU_RATE = 2000;
 
-async function load(
+/** As fast as it goes, one server alone: req/s, latency, errors, bytes. */
+async function throughput(
   port: number,
   client: Client,
   seconds: number,
-): Promise<Omit<Measured, 'round' | 'kind' | 'client'>> {
+): Promise<Omit<Measured, 'round' | 'kind' | 'client' | 'cpuMicrosPerResponse'>> {
   const { default: autocannon } = await import('autocannon');
-  // The query keeps the cache's identity and gzip entries apart (one entry per URL).
-  const url = `http://127.0.0.1:${port}/static/page.html?${client}`;
-  const headers = CLIENT_HEADERS[client];
-  // As fast as it goes: req/s.
-  const result = await autocannon({ url, headers, connections: 32, ...runLength(seconds) });
-  // At the same fixed rate for every server: CPU per response, comparable across servers
-  // because the batching of reads and writes is the same.
-  const before = await cpu(port);
-  await autocannon({
-    url,
-    headers,
-    connections: 8,
+  const result = await autocannon({
+    url: urlOf(port, client),
+    headers: CLIENT_HEADERS[client],
+    connections: 32,
     ...runLength(seconds),
-    overallRate: CPU_RATE,
   });
-  const after = await cpu(port);
   return {
-    cpuMicrosPerResponse:
-      after.served > before.served
-        ? (after.cpuMicros - before.cpuMicros) / (after.served - before.served)
-        : 0,
     requestsPerSecond: Math.round(result.requests.average),
     latencyP99Ms: result.latency.p99,
     errors: result.errors,
@@ -250,28 +241,70 @@ async function load(
 }
 
 /**
- * All three servers run at once and are measured in turn, round after round (the order
- * rotating), so a slow moment of the machine falls on every target alike; ratios are taken
- * within a round.
+ * Server CPU time per response of every server, driven at the same fixed rate at the same
+ * time: the batching of reads and writes is the same for each, and so is whatever else the
+ * machine is doing meanwhile (a shared machine's load changes from second to second, and
+ * turns one after another would each meet a different load).
+ */
+async function cpuPerResponse(ports: number[], client: Client, seconds: number): Promise<number[]> {
+  const { default: autocannon } = await import('autocannon');
+  const before = await Promise.all(ports.map(cpu));
+  await Promise.all(
+    ports.map((port) =>
+      autocannon({
+        url: urlOf(port, client),
+        headers: CLIENT_HEADERS[client],
+        connections: 8,
+        ...runLength(seconds),
+        overallRate: CPU_RATE,
+      }),
+    ),
+  );
+  const after = await Promise.all(ports.map(cpu));
+  return ports.map((_, i) => {
+    const a = after[i] as { cpuMicros: number; served: number };
+    const b = before[i] as { cpuMicros: number; served: number };
+    return a.served > b.served ? (a.cpuMicros - b.cpuMicros) / (a.served - b.served) : 0;
+  });
+}
+
+/** The query keeps the cache's identity and gzip entries apart (one entry per URL). */
+function urlOf(port: number, client: Client): string {
+  return `http://127.0.0.1:${port}/static/page.html?${client}`;
+}
+
+/**
+ * All three servers run at once. Round after round, each is driven as fast as it goes alone
+ * (the order rotating, so a slow moment of the machine falls on every target alike), then
+ * all three together at a fixed rate for CPU per response; ratios are taken within a round.
  */
 async function measureAll(dir: string, seconds: number, rounds: number): Promise<Measured[]> {
   const kinds: Kind[] = ['raw', 'static', 'cache'];
   const servers = new Map<Kind, { child: ChildProcess; port: number }>();
   try {
     for (const kind of kinds) servers.set(kind, await startServer(kind, dir));
+    const portOf = (kind: Kind) => (servers.get(kind) as { port: number }).port;
     // Warm up (not in a smoke run, which only proves each server answers).
-    for (const [, { port }] of servers) {
-      if (seconds < 1) break;
-      for (const client of ['identity', 'gzip'] as const) await load(port, client, seconds);
+    if (seconds >= 1) {
+      for (const client of ['identity', 'gzip'] as const) {
+        for (const kind of kinds) await throughput(portOf(kind), client, seconds);
+        await cpuPerResponse(kinds.map(portOf), client, seconds);
+      }
     }
     const measured: Measured[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const client of ['identity', 'gzip'] as const) {
+        const fast = new Map<Kind, Awaited<ReturnType<typeof throughput>>>();
         for (let i = 0; i < kinds.length; i++) {
           const kind = kinds[(i + round) % kinds.length] as Kind;
-          const { port } = servers.get(kind) as { port: number };
-          measured.push({ round, kind, client, ...(await load(port, client, seconds)) });
+          fast.set(kind, await throughput(portOf(kind), client, seconds));
         }
+        // Twice as long: more responses per figure, as CPU per response is what the target is on.
+        const cpus = await cpuPerResponse(kinds.map(portOf), client, 2 * seconds);
+        kinds.forEach((kind, i) => {
+          const figures = fast.get(kind) as Awaited<ReturnType<typeof throughput>>;
+          measured.push({ round, kind, client, ...figures, cpuMicrosPerResponse: cpus[i] ?? 0 });
+        });
       }
     }
     return measured;
@@ -393,7 +426,7 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
     return `| ${row.body} | ${kb(row.bytes)} | ${cells.join(' | ')} | ${extra} |`;
   });
   const markdown = [
-    `autocannon, ${seconds} s per target, client and turn, ${rounds} round(s) after a warm-up, the three servers (each its own process) measured in turn within a round; median req/s (as fast as it goes, 32 connections) and server CPU time per response (user + system, in a second turn at a fixed ${CPU_RATE} req/s for every server), and medians of the per-round ratios to raw. The machine is shared, so req/s moves with other load; CPU per response moves much less and is the figure the target applies to. The file is the first ${kb(served.length)} of the HTML page below. "gzip" clients send a browser User-Agent and Accept-Encoding: gzip, deflate, br (raw answers its prepared gzip bytes).`,
+    `autocannon, ${seconds} s per target, client and turn, ${rounds} round(s) after a warm-up, the three servers (each its own process) measured in turn within a round; median req/s (as fast as it goes, 32 connections) and server CPU time per response (user + system, in a ${2 * seconds} s turn driving the three servers at the same time, each at a fixed ${CPU_RATE} req/s), and medians of the per-round ratios to raw. The machine is shared, so req/s moves with other load; CPU per response moves much less and is the figure the target applies to. The file is the first ${kb(served.length)} of the HTML page below. "gzip" clients send a browser User-Agent and Accept-Encoding: gzip, deflate, br (raw answers its prepared gzip bytes).`,
     '',
     '| client | server | req/s | req/s ratio to raw | server CPU µs/response | CPU ratio (raw ÷ this) | target | p99 ms | bytes/response | errors + non-2xx |',
     '|---|---|---|---|---|---|---|---|---|---|',
