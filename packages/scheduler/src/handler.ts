@@ -27,45 +27,196 @@ export function absoluteUrl(request: RequestRecord): string {
   return `http://${host}${request.url.startsWith('/') ? '' : '/'}${request.url}`;
 }
 
-/**
- * Web `Request` for a record. `signal` may be a function: the request's `signal` is then made
- * on first read (most handlers never read it, and an `AbortSignal` is costly to create).
- */
-export function toWebRequest(
+/** `new Request(...)` for a record, leaving out headers the Fetch API refuses. */
+function realRequest(
   request: RequestRecord,
-  signal: AbortSignal | (() => AbortSignal),
+  url: string,
+  headers: Headers | undefined,
+  signal: AbortSignal | undefined,
 ): Request {
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   const init: RequestInit = {
     method: request.method,
     body: hasBody && request.body.byteLength > 0 ? request.body : null,
   };
-  if (typeof signal !== 'function') init.signal = signal;
-  let web: Request;
+  if (signal) init.signal = signal;
   try {
-    web = new Request(absoluteUrl(request), { ...init, headers: request.headers });
+    return new Request(url, { ...init, headers: headers ?? request.headers });
   } catch {
     // A header the Fetch API refuses (e.g. an invalid value) is left out, not fatal.
+    return new Request(url, { ...init, headers: lenientHeaders(request.headers) });
+  }
+}
+
+function lenientHeaders(pairs: HeaderPairs): Headers {
+  try {
+    return new Headers(pairs);
+  } catch {
     const headers = new Headers();
-    for (const [name, value] of request.headers) {
+    for (const [name, value] of pairs) {
       try {
         headers.append(name, value);
       } catch {}
     }
-    web = new Request(absoluteUrl(request), { ...init, headers });
+    return headers;
   }
-  if (typeof signal === 'function') {
-    let made: AbortSignal | undefined;
-    Object.defineProperty(web, 'signal', {
-      configurable: true,
-      enumerable: true,
-      get: () => {
-        made ??= signal();
-        return made;
+}
+
+/*
+ * A lazy Request: what `new Request(...)` costs (undici parses the URL, fills a Headers,
+ * makes an AbortController and a body stream; about 8 µs, more than the rest of a small
+ * request) is only paid when the app uses more than the method, URL, headers and signal,
+ * as @hono/node-server does. It is `instanceof Request` (its prototype inherits
+ * Request.prototype), every other property and method is answered by a real Request made
+ * on first use, and undici's own internal fields are forwarded too, so `new Request(lazy)`
+ * and `fetch(lazy)` work as with a real one. Unlike @hono/node-server, no global is replaced.
+ */
+const RECORD = Symbol('record');
+const URL_ = Symbol('url');
+const HEADERS = Symbol('headers');
+const SIGNAL = Symbol('signal');
+const REAL = Symbol('real');
+
+interface Lazy {
+  [RECORD]: RequestRecord;
+  [URL_]: string;
+  [HEADERS]: Headers | undefined;
+  [SIGNAL]: AbortSignal | (() => AbortSignal);
+  [REAL]: Request | undefined;
+}
+
+function real(lazy: Lazy): Request {
+  if (!lazy[REAL]) {
+    // A signal the app has read already is the real one's too (its clones follow it).
+    const signal = lazy[SIGNAL];
+    lazy[REAL] = realRequest(
+      lazy[RECORD],
+      lazy[URL_],
+      lazy[HEADERS],
+      typeof signal === 'function' ? undefined : signal,
+    );
+  }
+  return lazy[REAL];
+}
+
+function signalOf(lazy: Lazy): AbortSignal {
+  const signal = lazy[SIGNAL];
+  if (typeof signal !== 'function') return signal;
+  const made = signal();
+  lazy[SIGNAL] = made;
+  return made;
+}
+
+const lazyPrototype: object = Object.create(Request.prototype, {
+  method: {
+    get(this: Lazy) {
+      return this[RECORD].method;
+    },
+  },
+  url: {
+    get(this: Lazy) {
+      return this[URL_];
+    },
+  },
+  headers: {
+    get(this: Lazy) {
+      // Once made, the real Request's own Headers serve, so both show the same fields.
+      this[HEADERS] ??= this[REAL]?.headers ?? lenientHeaders(this[RECORD].headers);
+      return this[HEADERS];
+    },
+  },
+  signal: {
+    get(this: Lazy) {
+      return signalOf(this);
+    },
+  },
+});
+
+// Everything else of Request.prototype (body, clone(), text(), ...) goes to the real Request.
+for (const key of Reflect.ownKeys(Request.prototype)) {
+  if (key === 'constructor' || key === Symbol.toStringTag || Object.hasOwn(lazyPrototype, key)) {
+    continue;
+  }
+  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key);
+  if (!descriptor) continue;
+  if (descriptor.get) {
+    Object.defineProperty(lazyPrototype, key, {
+      get(this: Lazy) {
+        return Reflect.get(Request.prototype, key, real(this));
+      },
+    });
+  } else if (typeof descriptor.value === 'function') {
+    const method = descriptor.value as (...args: unknown[]) => unknown;
+    Object.defineProperty(lazyPrototype, key, {
+      value(this: Lazy, ...args: unknown[]) {
+        return method.apply(real(this), args);
       },
     });
   }
-  return web;
+}
+
+// undici reads its internal fields straight from a Request it is given (`new Request(r)`,
+// `fetch(r)`): forward them, the signal being the deadline's.
+for (const key of Reflect.ownKeys(new Request('http://localhost/'))) {
+  if (typeof key !== 'symbol' || Object.hasOwn(lazyPrototype, key)) continue;
+  Object.defineProperty(lazyPrototype, key, {
+    get(this: Lazy) {
+      if (key.description === 'signal') return signalOf(this);
+      return (real(this) as unknown as Record<symbol, unknown>)[key];
+    },
+  });
+}
+
+/** Methods `new Request` keeps as they are; any other goes through the real constructor. */
+const PLAIN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+
+/** The URL `new Request` would show for a record (Node's URL parser is cheap), or undefined when it would throw. */
+function requestUrl(request: RequestRecord): string | undefined {
+  try {
+    return new URL(absoluteUrl(request)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Web `Request` for a record. `signal` may be a function: the request's `signal` is then made
+ * on first read (most handlers never read it, and an `AbortSignal` is costly to create). The
+ * Request is made on first use of anything but its method, URL, headers and signal.
+ */
+export function toWebRequest(
+  request: RequestRecord,
+  signal: AbortSignal | (() => AbortSignal),
+): Request {
+  const url = PLAIN_METHODS.has(request.method) ? requestUrl(request) : undefined;
+  if (url === undefined) {
+    // An unusual method or URL: the real constructor normalises it, or throws as it should.
+    const web = realRequest(
+      request,
+      absoluteUrl(request),
+      undefined,
+      typeof signal === 'function' ? undefined : signal,
+    );
+    if (typeof signal === 'function') {
+      let made: AbortSignal | undefined;
+      Object.defineProperty(web, 'signal', {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          made ??= signal();
+          return made;
+        },
+      });
+    }
+    return web;
+  }
+  const lazy = Object.create(lazyPrototype) as Lazy;
+  lazy[RECORD] = request;
+  lazy[URL_] = url;
+  lazy[HEADERS] = undefined;
+  lazy[SIGNAL] = signal;
+  lazy[REAL] = undefined;
+  return lazy as unknown as Request;
 }
 
 /** Header pairs of a Web `Headers`, keeping every `Set-Cookie`. */

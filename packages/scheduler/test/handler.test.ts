@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { toRecord } from '../src/index.js';
+import { toRecord, toWebRequest } from '../src/index.js';
+import type { RequestRecord } from '../src/types.js';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -51,5 +54,117 @@ describe('toRecord', () => {
     const response = new Response('once');
     await response.text();
     await expect(toRecord(response)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('toWebRequest', () => {
+  const record = (method: string, body = '', url = '/a/b?x=1'): RequestRecord => ({
+    method,
+    url,
+    headers: [
+      ['Host', 'example.com:8080'],
+      ['X-A', '1'],
+      ['content-type', 'text/plain'],
+    ],
+    body: new TextEncoder().encode(body),
+  });
+
+  it('is a Request, with the URL, headers and body the record holds', async () => {
+    const request = toWebRequest(record('POST', 'héllo'), new AbortController().signal);
+    expect(request).toBeInstanceOf(Request);
+    expect(Object.prototype.toString.call(request)).toBe('[object Request]');
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe('http://example.com:8080/a/b?x=1');
+    expect(request.headers.get('x-a')).toBe('1');
+    expect(request.bodyUsed).toBe(false);
+    expect(await request.clone().text()).toBe('héllo');
+    expect(await request.text()).toBe('héllo');
+    expect(request.bodyUsed).toBe(true);
+    await expect(request.text()).rejects.toThrow(TypeError);
+    expect(inspect(request)).toContain('example.com');
+  });
+
+  it('makes the signal only when read, and it is the deadline’s', () => {
+    const controller = new AbortController();
+    let made = 0;
+    const request = toWebRequest(record('GET'), () => {
+      made++;
+      return controller.signal;
+    });
+    expect(request.url).toBe('http://example.com:8080/a/b?x=1');
+    expect(made).toBe(0);
+    expect(request.signal).toBe(controller.signal);
+    expect(request.signal).toBe(controller.signal);
+    expect(made).toBe(1);
+  });
+
+  it('normalises the URL and method as new Request does, and throws where it throws', () => {
+    const signal = new AbortController().signal;
+    expect(toWebRequest(record('GET', '', '/a/../b c'), signal).url).toBe(
+      'http://example.com:8080/b%20c',
+    );
+    expect(toWebRequest(record('patch'), signal).method).toBe('patch');
+    expect(toWebRequest(record('get'), signal).method).toBe('GET');
+    expect(() => toWebRequest(record('TRACE'), signal)).toThrow(TypeError);
+    expect(() =>
+      toWebRequest({ ...record('GET'), headers: [['host', 'bad host']] }, signal),
+    ).toThrow(TypeError);
+  });
+
+  it('leaves out a header the Fetch API refuses; edits to the headers reach clones', () => {
+    const request = toWebRequest(
+      {
+        ...record('GET'),
+        headers: [
+          ['host', 'x'],
+          ['bad', 'a\u0000b'],
+          ['ok', '1'],
+        ],
+      },
+      new AbortController().signal,
+    );
+    expect([...request.headers]).toEqual([
+      ['host', 'x'],
+      ['ok', '1'],
+    ]);
+    request.headers.set('x-new', 'y');
+    expect(request.clone().headers.get('x-new')).toBe('y');
+  });
+
+  it('new Request(request) and fetch(request) take it as a real one, signal included', async () => {
+    const controller = new AbortController();
+    const copy = new Request(toWebRequest(record('POST', 'body!'), () => controller.signal));
+    expect(copy.method).toBe('POST');
+    expect(copy.headers.get('x-a')).toBe('1');
+    expect(await copy.text()).toBe('body!');
+    controller.abort(new Error('deadline'));
+    expect(copy.signal.aborted).toBe(true);
+
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on('end', () => res.end(`${req.method} ${req.url} ${req.headers['x-a']} ${body}`));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const request = toWebRequest(
+        {
+          ...record('PUT', 'sent'),
+          headers: [
+            ['host', `127.0.0.1:${port}`],
+            ['x-a', '2'],
+          ],
+        },
+        new AbortController().signal,
+      );
+      const response = await fetch(request);
+      expect(await response.text()).toBe('PUT /a/b?x=1 2 sent');
+    } finally {
+      server.close();
+    }
   });
 });
