@@ -14,7 +14,18 @@ import { captureConsole, createLogging } from '@gaekit/logging';
 import { attributionSink } from './attribution.js';
 import { DeadlineExceededLookalike, isDeadlineError } from './deadline-error.js';
 import { runFetch, toFetch } from './handler.js';
-import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
+import {
+  ABORT,
+  type Batch,
+  Outbox,
+  readToWorker,
+  type ToWorker,
+  type WorkerBoot,
+  writeFailure,
+  writeLog,
+  writeReady,
+  writeResponse,
+} from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('@gaekit/scheduler worker-entry runs only as a worker thread');
@@ -66,13 +77,30 @@ const [namespace, limits] = await Promise.all([
     : Promise.resolve(undefined),
 ]);
 const fetch = toFetch(namespace, boot.moduleUrl);
-const send = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
+// Heap use rides along with each batch; reading it costs about 1 µs, so at most every 100 ms.
+let heapUsed = getHeapStatistics().used_heap_size;
+let heapRead = performance.now();
+const heap = () => {
+  const now = performance.now();
+  if (now - heapRead >= 100) {
+    heapUsed = getHeapStatistics().used_heap_size;
+    heapRead = now;
+  }
+  return heapUsed;
+};
+const outbox = new Outbox((batch, transfer) => port.postMessage(batch, transfer), heap);
 
 // Requests with a log id run in a request context: console output and `log.*` lines written
 // while they run go to the scheduler as that request's lines (issue 6). An app that already
 // captured the console keeps its capture, which files into the same context.
 const logging = createLogging({
-  sinks: [attributionSink(process.env.GOOGLE_CLOUD_PROJECT, (line) => send({ t: 'log', ...line }))],
+  sinks: [
+    attributionSink(process.env.GOOGLE_CLOUD_PROJECT, (line) => {
+      writeLog(outbox, line);
+      // Sent at once (after what is queued): a line is not held back in case the app crashes.
+      outbox.flush();
+    }),
+  ],
   instanceId: boot.instanceId,
 });
 try {
@@ -86,20 +114,10 @@ const deadlineError = (): Error =>
 
 /** Per request: its controller once the app read `request.signal`, and whether it was aborted. */
 const requests = new Map<number, { controller?: AbortController; reason?: Error }>();
-// Heap use rides along with answers; reading it costs about 1 µs, so at most every 100 ms.
-let heapUsed = getHeapStatistics().used_heap_size;
-let heapRead = performance.now();
-const heap = () => {
-  const now = performance.now();
-  if (now - heapRead >= 100) {
-    heapUsed = getHeapStatistics().used_heap_size;
-    heapRead = now;
-  }
-  return heapUsed;
-};
+port.on('message', (batch: Batch) => readToWorker(batch, receive));
 
-port.on('message', (message: ToWorker) => {
-  if (message.t === 'abort') {
+function receive(message: ToWorker): void {
+  if (message.t === ABORT) {
     const entry = requests.get(message.id);
     if (!entry) return;
     entry.reason = deadlineError();
@@ -115,45 +133,39 @@ port.on('message', (message: ToWorker) => {
     }
     return entry.controller.signal;
   };
+  const record = message.request;
   const request =
     message.requestId === undefined
       ? undefined
       : logging.startRequest({
           requestId: message.requestId,
-          method: message.method,
-          url: message.url,
-          headers: message.headers,
+          method: record.method,
+          url: record.url,
+          headers: record.headers,
         });
   const served = request
-    ? request.run(() => runFetch(fetch, message, signal))
-    : runFetch(fetch, message, signal);
+    ? request.run(() => runFetch(fetch, record, signal))
+    : runFetch(fetch, record, signal);
   served.then(
     (response) => {
       requests.delete(message.id);
       // Ending the request flushes an unfinished console line before the response goes.
       request?.end({ status: response.status, responseSize: response.body.byteLength });
-      const body = response.body;
-      const transferable = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-      send(
-        { t: 'res', id: message.id, ...response, heap: heap() },
-        transferable ? [body.buffer as ArrayBuffer] : undefined,
-      );
+      writeResponse(outbox, message.id, response);
     },
     (error: unknown) => {
       requests.delete(message.id);
       request?.end({ status: 500 });
       const e = error instanceof Error ? error : new Error(String(error));
-      send({
-        t: 'fail',
-        id: message.id,
+      writeFailure(outbox, message.id, {
         // An AbortError caused by the deadline is the deadline error escaping.
         name: isDeadlineError(e) ? 'DeadlineExceededError' : e.name,
         message: e.message,
         stack: e.stack,
-        heap: heap(),
       });
     },
   );
-});
+}
 
-send({ t: 'ready' });
+writeReady(outbox);
+outbox.flush();

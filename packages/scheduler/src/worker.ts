@@ -4,7 +4,17 @@ import { Worker } from 'node:worker_threads';
 import { type Deadline, whenDeadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { forwardLines } from './lines.js';
-import type { FromWorker, ToWorker, WorkerBoot } from './protocol.js';
+import {
+  type Batch,
+  LOG,
+  Outbox,
+  READY,
+  RESPONSE,
+  readFromWorker,
+  type WorkerBoot,
+  writeAbort,
+  writeRequest,
+} from './protocol.js';
 import type { RequestRecord, ResponseRecord } from './types.js';
 
 interface Pending {
@@ -37,6 +47,11 @@ export class WorkerDriver implements Driver {
   onCrash: (info: CrashInfo) => void = () => {};
   #worker: Worker | undefined;
   #pending = new Map<number, Pending>();
+  /** Requests and aborts for the worker, posted in batches (see protocol.ts). */
+  #outbox = new Outbox((batch) => {
+    // Request bodies are copied, not transferred: the caller may still hold them.
+    if (!this.#ending) this.#worker?.postMessage(batch);
+  });
   #nextId = 1;
   #heap: number | undefined;
   #ending = false;
@@ -71,31 +86,32 @@ export class WorkerDriver implements Driver {
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       let lastError: unknown;
-      worker.on('message', (message: FromWorker) => {
-        if (message.t === 'ready') {
-          ready = true;
-          resolve();
-          return;
-        }
-        if (message.t === 'log') {
-          this.ctx.output(message.stream, message.json, {
-            requestId: message.requestId,
-            text: message.text,
-          });
-          return;
-        }
-        const pending = this.#pending.get(message.id);
-        if (!pending) return;
-        this.#pending.delete(message.id);
-        this.#heap = message.heap;
-        if (message.t === 'res') {
-          pending.resolve({ status: message.status, headers: message.headers, body: message.body });
-        } else {
-          const error = new Error(message.message);
-          error.name = message.name;
-          if (message.stack) error.stack = message.stack;
-          pending.reject(error);
-        }
+      worker.on('message', (batch: Batch) => {
+        this.#heap = readFromWorker(batch, (message) => {
+          if (message.t === READY) {
+            ready = true;
+            resolve();
+            return;
+          }
+          if (message.t === LOG) {
+            this.ctx.output(message.stream, message.json, {
+              requestId: message.requestId,
+              text: message.text,
+            });
+            return;
+          }
+          const pending = this.#pending.get(message.id);
+          if (!pending) return;
+          this.#pending.delete(message.id);
+          if (message.t === RESPONSE) {
+            pending.resolve(message.response);
+          } else {
+            const error = new Error(message.message);
+            error.name = message.name;
+            if (message.stack) error.stack = message.stack;
+            pending.reject(error);
+          }
+        });
       });
       worker.on('error', (error) => {
         lastError = error;
@@ -119,18 +135,9 @@ export class WorkerDriver implements Driver {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      const message: Extract<ToWorker, { t: 'req' }> = {
-        t: 'req',
-        id,
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body: request.body,
-      };
-      if (requestId !== undefined) message.requestId = requestId;
-      worker.postMessage(message);
+      writeRequest(this.#outbox, id, request, requestId);
       whenDeadline(deadline, () => {
-        if (this.#pending.has(id)) worker.postMessage({ t: 'abort', id } satisfies ToWorker);
+        if (this.#pending.has(id)) writeAbort(this.#outbox, id);
       });
     });
   }

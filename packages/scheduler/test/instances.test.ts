@@ -73,6 +73,32 @@ describe.each(kinds)('%s instances', (kind, options) => {
     ]);
   });
 
+  it('answer a burst of concurrent requests each with its own body, small, large or a view into a larger buffer', async () => {
+    const { scheduler } = quietScheduler({ ...options, maxConcurrentRequests: 100 });
+    await scheduler.start();
+    const pool = Buffer.from(`${'-'.repeat(100)}${'x'.repeat(200_000)}`);
+    const bodies = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0 ? pool.subarray(100 + i, 100 + i + 70_000) : Buffer.from(`body ${i}`),
+    );
+    const results = await Promise.all(
+      bodies.map((body, i) =>
+        scheduler.dispatch({
+          method: 'POST',
+          url: `http://localhost/echo?i=${i}`,
+          headers: [
+            ['host', 'localhost'],
+            ['content-type', 'text/plain'],
+          ],
+          body,
+        }),
+      ),
+    );
+    results.forEach((result, i) => {
+      expect(result.response.status).toBe(201);
+      expect(Buffer.from(result.response.body).equals(bodies[i] as Buffer)).toBe(true);
+    });
+  });
+
   it('work through fetch() with Web Request and Response', async () => {
     const { scheduler } = quietScheduler(options);
     const response = await scheduler.fetch(
