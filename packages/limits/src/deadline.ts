@@ -49,25 +49,113 @@ export interface Deadline {
 /** Largest delay `setTimeout` takes (about 24.8 days); longer ones are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function later(ms: number, fn: () => void): { cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let cancelled = false;
-  const arm = (left: number) => {
-    if (cancelled) return;
-    if (left > MAX_TIMER_MS) {
-      timer = setTimeout(() => arm(left - MAX_TIMER_MS), MAX_TIMER_MS);
-    } else {
-      timer = setTimeout(fn, Math.max(0, left));
+/** An unref'd timer for `ms` (chained past {@link MAX_TIMER_MS}); undefined for `Infinity`. */
+function later(ms: number, fn: () => void): NodeJS.Timeout | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const timer =
+    ms > MAX_TIMER_MS
+      ? setTimeout(() => {
+          // The chained timer replaces this one; dispose() clears whichever is current.
+          (timer as unknown as { next?: NodeJS.Timeout }).next = later(ms - MAX_TIMER_MS, fn);
+        }, MAX_TIMER_MS)
+      : setTimeout(fn, Math.max(0, ms));
+  timer.unref();
+  return timer;
+}
+
+function cancel(timer: NodeJS.Timeout | undefined): void {
+  let current: NodeJS.Timeout | undefined = timer;
+  while (current) {
+    clearTimeout(current);
+    current = (current as unknown as { next?: NodeJS.Timeout }).next;
+  }
+}
+
+/**
+ * The deadline behind {@link createDeadline}. A class rather than a closure per method: a
+ * scheduler makes one per request, and fewer objects per request is less garbage.
+ */
+class TimerDeadline implements Deadline {
+  readonly timeoutMs: number;
+  readonly graceMs: number;
+  #start = performance.now();
+  #controller: AbortController | undefined;
+  #reason: DeadlineExceededError | undefined;
+  #hardExpired = false;
+  #disposed = false;
+  #deadlineListeners: Array<() => void> | undefined;
+  #hardListeners: Array<() => void> | undefined;
+  #softTimer: NodeJS.Timeout | undefined;
+  #hardTimer: NodeJS.Timeout | undefined;
+
+  constructor(timeoutMs: number, graceMs: number) {
+    this.timeoutMs = timeoutMs;
+    this.graceMs = graceMs;
+    this.#softTimer = later(timeoutMs, () => this.#soft());
+  }
+
+  #soft(): void {
+    this.#reason = new DeadlineExceededError();
+    this.#controller?.abort(this.#reason);
+    const listeners = this.#deadlineListeners;
+    this.#deadlineListeners = undefined;
+    this.#hardTimer = later(this.graceMs, () => this.#hard());
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  #hard(): void {
+    this.#hardExpired = true;
+    const listeners = this.#hardListeners;
+    this.#hardListeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#reason) this.#controller.abort(this.#reason);
     }
-    timer.unref();
-  };
-  if (Number.isFinite(ms)) arm(ms);
-  return {
-    cancel() {
-      cancelled = true;
-      if (timer) clearTimeout(timer);
-    },
-  };
+    return this.#controller.signal;
+  }
+
+  get expired(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  get hardExpired(): boolean {
+    return this.#hardExpired;
+  }
+
+  remainingMs(): number {
+    if (!Number.isFinite(this.timeoutMs)) return Number.POSITIVE_INFINITY;
+    return Math.max(0, this.timeoutMs - (performance.now() - this.#start));
+  }
+
+  onDeadline(listener: () => void): void {
+    if (this.#disposed) return;
+    if (this.#reason) listener();
+    else {
+      this.#deadlineListeners ??= [];
+      this.#deadlineListeners.push(listener);
+    }
+  }
+
+  onHardExpiry(listener: () => void): void {
+    if (this.#disposed) return;
+    if (this.#hardExpired) listener();
+    else {
+      this.#hardListeners ??= [];
+      this.#hardListeners.push(listener);
+    }
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    cancel(this.#softTimer);
+    cancel(this.#hardTimer);
+    this.#deadlineListeners = undefined;
+    this.#hardListeners = undefined;
+  }
 }
 
 /**
@@ -86,70 +174,7 @@ export function createDeadline(options: DeadlineOptions): Deadline {
   const graceMs = options.graceMs ?? APP_ENGINE_LIMITS.graceMs;
   if (!(timeoutMs >= 0)) throw new RangeError(`timeoutMs must be >= 0, got ${timeoutMs}`);
   if (!(graceMs >= 0)) throw new RangeError(`graceMs must be >= 0, got ${graceMs}`);
-  const start = performance.now();
-  let controller: AbortController | undefined;
-  let reason: DeadlineExceededError | undefined;
-  let hardExpired = false;
-  let disposed = false;
-  let deadlineListeners: Array<() => void> = [];
-  let hardListeners: Array<() => void> = [];
-  let hardTimer: { cancel(): void } | undefined;
-
-  const fire = (listeners: Array<() => void>) => {
-    for (const listener of listeners) listener();
-  };
-  const softTimer = later(timeoutMs, () => {
-    reason = new DeadlineExceededError();
-    controller?.abort(reason);
-    const listeners = deadlineListeners;
-    deadlineListeners = [];
-    hardTimer = later(graceMs, () => {
-      hardExpired = true;
-      const hard = hardListeners;
-      hardListeners = [];
-      fire(hard);
-    });
-    fire(listeners);
-  });
-
-  return {
-    get signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (reason) controller.abort(reason);
-      }
-      return controller.signal;
-    },
-    timeoutMs,
-    graceMs,
-    get expired() {
-      return reason !== undefined;
-    },
-    get hardExpired() {
-      return hardExpired;
-    },
-    remainingMs() {
-      if (!Number.isFinite(timeoutMs)) return Number.POSITIVE_INFINITY;
-      return Math.max(0, timeoutMs - (performance.now() - start));
-    },
-    onDeadline(listener) {
-      if (disposed) return;
-      if (reason) listener();
-      else deadlineListeners.push(listener);
-    },
-    onHardExpiry(listener) {
-      if (disposed) return;
-      if (hardExpired) listener();
-      else hardListeners.push(listener);
-    },
-    dispose() {
-      disposed = true;
-      softTimer.cancel();
-      hardTimer?.cancel();
-      deadlineListeners = [];
-      hardListeners = [];
-    },
-  };
+  return new TimerDeadline(timeoutMs, graceMs);
 }
 
 /** How a handler run under a deadline ended (see {@link runWithDeadline}). */

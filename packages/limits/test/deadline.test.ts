@@ -1,5 +1,5 @@
 import { GaeError } from '@gaekit/config';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createDeadline,
   DEADLINE_EXCEEDED_MESSAGE,
@@ -66,6 +66,29 @@ describe('createDeadline', () => {
     await new Promise<void>((resolve) => other.onHardExpiry(resolve));
     expect(fired).toBe(false);
     expect(deadline.signal.aborted).toBe(false);
+  });
+
+  it('chains timers past setTimeout’s longest delay, and a dispose stops the chain', () => {
+    vi.useFakeTimers();
+    try {
+      const max = 2 ** 31 - 1;
+      const long = createDeadline({ timeoutMs: max + 1000, graceMs: 0 });
+      const disposed = createDeadline({ timeoutMs: max + 1000, graceMs: 0 });
+      const fired: string[] = [];
+      long.onDeadline(() => fired.push('long'));
+      disposed.onDeadline(() => fired.push('disposed'));
+      vi.advanceTimersByTime(max);
+      expect(fired).toEqual([]);
+      disposed.dispose();
+      vi.advanceTimersByTime(999);
+      expect(fired).toEqual([]);
+      vi.advanceTimersByTime(1);
+      expect(fired).toEqual(['long']);
+      expect(long.signal.reason).toBeInstanceOf(DeadlineExceededError);
+      long.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never fires with an infinite timeout, and rejects negative ones', () => {

@@ -479,6 +479,14 @@ class SchedulerImpl implements Scheduler {
     );
   }
 
+  #liveCount(): number {
+    let count = 0;
+    for (const instance of this.#instances) {
+      if (instance.state !== 'stopped' && instance.state !== 'draining') count++;
+    }
+    return count;
+  }
+
   #canTake(instance: Instance): boolean {
     return (
       (instance.state === 'ready' || instance.state === 'busy') && instance.jobs.size < this.#mcr
@@ -841,12 +849,13 @@ class SchedulerImpl implements Scheduler {
     }
     const max = this.#maxInstances();
     const live = () => this.#live();
-    const starting = () => live().filter((instance) => instance.state === 'starting').length;
-    const queued = this.#queue.filter((job) => job.target === undefined);
     if (this.scaling === 'manual') {
-      while (live().length < max) this.#startInstance('manual');
+      // Runs after every request: no allocation unless an instance is missing.
+      if (this.#liveCount() < max) while (live().length < max) this.#startInstance('manual');
       return;
     }
+    const starting = () => live().filter((instance) => instance.state === 'starting').length;
+    const queued = this.#queue.filter((job) => job.target === undefined);
     if (this.scaling === 'basic') {
       while (queued.length > starting() * this.#mcr && live().length < max) {
         this.#startInstance('demand');
