@@ -176,29 +176,62 @@ async function measure(target: Target, appDir: string, seconds: number): Promise
   }
 }
 
-/** The suite: req/s of each kind and its ratio to raw node:http measured in the same run. */
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/**
+ * The suite: req/s of each kind and its ratio to raw node:http measured in the same round.
+ * The machine is shared, so the four targets are measured in turn in each of several rounds
+ * and the medians reported (of req/s, CPU, and of each round's ratio to raw).
+ */
 export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   const appDir = mkdtempSync(join(tmpdir(), 'gaekit-bench-scheduler-'));
   writeFileSync(join(appDir, 'server.mjs'), SERVER_APP);
   writeFileSync(join(appDir, 'handler.mjs'), HANDLER_APP);
   writeFileSync(join(appDir, 'package.json'), '{ "type": "module", "private": true }\n');
-  const seconds = smoke ? 1 : 10;
+  const seconds = smoke ? 1 : 5;
+  const rounds = smoke ? 1 : 3;
   const targets: Target[] = ['raw', 'process', 'worker', 'inline'];
-  const results: Measured[] = [];
+  const measured: Measured[][] = [];
   try {
-    for (const target of targets) results.push(await measure(target, appDir, seconds));
+    for (let round = 0; round < rounds; round++) {
+      const results: Measured[] = [];
+      for (const target of targets) results.push(await measure(target, appDir, seconds));
+      measured.push(results);
+    }
   } finally {
     rmSync(appDir, { recursive: true, force: true });
   }
-  const raw = results[0]?.requestsPerSecond ?? 1;
+  const results = targets.map((target, t) => {
+    const runs = measured.map((round) => round[t] as Measured);
+    return {
+      target,
+      requestsPerSecond: Math.round(median(runs.map((r) => r.requestsPerSecond))),
+      ratioToRaw: median(
+        measured.map(
+          (round) =>
+            (round[t] as Measured).requestsPerSecond / (round[0] as Measured).requestsPerSecond,
+        ),
+      ),
+      cpuUsPerRequest: Math.round(median(runs.map((r) => r.cpuUsPerRequest))),
+      latencyP99Ms: median(runs.map((r) => r.latencyP99Ms)),
+      errors: runs.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+      rounds: runs,
+    };
+  });
   const rawCpu = results[0]?.cpuUsPerRequest || 1;
   const targetsFor: Partial<Record<Target, string>> = { process: '>= 0.5x', worker: '>= 0.6x' };
   const rows = results.map(
     (r) =>
-      `| ${r.target === 'raw' ? 'raw node:http (baseline)' : `${r.target} instance`} | ${r.requestsPerSecond} | ${(r.requestsPerSecond / raw).toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.cpuUsPerRequest} | ${(rawCpu / (r.cpuUsPerRequest || 1)).toFixed(2)}x | ${r.latencyP99Ms} | ${r.errors + r.non2xx} |`,
+      `| ${r.target === 'raw' ? 'raw node:http (baseline)' : `${r.target} instance`} | ${r.requestsPerSecond} | ${r.ratioToRaw.toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.cpuUsPerRequest} | ${(rawCpu / (r.cpuUsPerRequest || 1)).toFixed(2)}x | ${r.latencyP99Ms} | ${r.errors} |`,
   );
   const markdown = [
-    `autocannon, 32 connections, ${seconds} s per target after a warm-up; one instance (manual scaling, max_concurrent_requests 100); "hello world" text. CPU µs/req: user + system CPU of the server's processes and threads (front, worker thread, instance process) per request; "CPU ratio" is raw's CPU per request over the target's.`,
+    `autocannon, 32 connections, ${seconds} s per target after a warm-up, the four targets in turn in each of ${rounds} round(s); medians of req/s, of each round's ratio to raw, of CPU and of p99. One instance (manual scaling, max_concurrent_requests 100); "hello world" text. CPU µs/req: user + system CPU of the server's processes and threads (front, worker thread, instance process) per request; "CPU ratio" is raw's CPU per request over the target's.`,
     '',
     '| target | req/s | ratio to raw | target ratio | CPU µs/req | CPU ratio | p99 ms | errors |',
     '|---|---|---|---|---|---|---|---|',
