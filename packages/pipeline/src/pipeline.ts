@@ -245,10 +245,15 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       server,
     );
 
-  const finish = (flight: InFlight, response: ResponseRecord): ResponseRecord => {
+  const finish = (flight: InFlight, answer: ResponseRecord): ResponseRecord => {
+    let response = answer;
     if (options.debugHeaders) {
-      if (flight.handler) response.headers.push(['X-Gaekit-Handler', flight.handler.url]);
-      response.headers.push(['X-Gaekit-Request-Id', flight.active.requestId]);
+      // On a copy of the list: the cache may hold (and hand out) the same one.
+      const headers = [...response.headers];
+      if (flight.handler) headers.push(['X-Gaekit-Handler', flight.handler.url]);
+      if (flight.facts.instanceId) headers.push(['X-Gaekit-Instance', flight.facts.instanceId]);
+      headers.push(['X-Gaekit-Request-Id', flight.active.requestId]);
+      response = { ...response, headers };
     }
     flight.active.end({
       status: response.status,
@@ -313,9 +318,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       server,
     });
     const response = rewritten.response;
-    if (options.debugHeaders && result.instanceId) {
-      response.headers.push(['X-Gaekit-Instance', result.instanceId]);
-    }
     return deliver(flight, response, !rewritten.defaultedContentType && incoming.method !== 'HEAD');
   };
 

@@ -281,6 +281,13 @@ describe.each([
     expect(second.text).toBe(first.text);
     expect(second.headers.get('x-gaekit-cache')).toBe('HIT');
     expect(second.headers.get('age')).toMatch(/^\d+$/);
+    // Debug headers describe each request: no instance served the hit, and ids differ.
+    expect(first.headers.get('x-gaekit-instance')).toMatch(/\w/);
+    expect(second.headers.get('x-gaekit-instance')).toBeNull();
+    expect(second.headers.get('x-gaekit-request-id')).not.toBe(
+      first.headers.get('x-gaekit-request-id'),
+    );
+    expect(second.headers.get('x-gaekit-handler')).toBe(first.headers.get('x-gaekit-handler'));
   });
 
   it('reproduces the gzip mix-up of a cached response without Vary: Accept-Encoding', async () => {
