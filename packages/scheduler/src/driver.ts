@@ -47,6 +47,8 @@ export interface DriverContext {
   enforceMemory: boolean;
   startTimeoutMs: number;
   maxConcurrentRequests: number;
+  /** Worker and inline: install `LightResponse` as the global `Response`. */
+  lightResponse: boolean;
   /**
    * A line of the app's output. An attributed line (written while a request with a log id
    * ran) is Cloud Logging JSON, with the request id and the text a person should see.

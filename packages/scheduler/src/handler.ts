@@ -1,3 +1,4 @@
+import { lightResponseParts, NativeResponse } from './light-response.js';
 import type { HeaderPairs, RequestRecord, ResponseRecord } from './types.js';
 
 /** Something that answers a Web `Request`: a function or an object with `fetch` (a Hono app). */
@@ -237,7 +238,7 @@ export function headerPairs(headers: Headers): HeaderPairs {
  * it the same way. Where the state is not found (another undici, a polyfill) or holds
  * anything else (a stream, a Blob), `arrayBuffer()` is used.
  */
-const stateKey = Reflect.ownKeys(new Response()).find(
+const stateKey = Reflect.ownKeys(new NativeResponse()).find(
   (key): key is symbol => typeof key === 'symbol' && key.description === 'state',
 );
 const encoder = new TextEncoder();
@@ -252,13 +253,16 @@ function bufferedBody(response: Response): Uint8Array | undefined {
   const source = state.body?.source;
   if (typeof source === 'string') return encoder.encode(source);
   // Copies: the app may answer with the same bytes again, and a worker transfers them.
-  if (source instanceof Uint8Array) return source.slice();
+  // (Uint8Array's slice, also for a Buffer, whose own slice is a view.)
+  if (source instanceof Uint8Array) return Uint8Array.prototype.slice.call(source);
   if (source instanceof ArrayBuffer) return new Uint8Array(source.slice(0));
   return undefined;
 }
 
 /** Buffers a Web `Response` into a record. */
 export async function toRecord(response: Response): Promise<ResponseRecord> {
+  const light = lightResponseParts(response);
+  if (light) return light;
   const body = bufferedBody(response) ?? new Uint8Array(await response.arrayBuffer());
   return { status: response.status, headers: headerPairs(response.headers), body };
 }

@@ -5,6 +5,7 @@ import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { type FetchHandler, runFetch, toFetch } from './handler.js';
 import { attributeInlineOutput, flushInlineOutput, unattributed } from './inline-output.js';
+import { installLightResponse } from './light-response.js';
 import type { RequestRecord, ResponseRecord } from './types.js';
 
 /** A module path (absolute or relative to `root`) or URL, or the handler itself. */
@@ -32,6 +33,8 @@ export class InlineDriver implements Driver {
   /** Request contexts of this instance: console output and `log.*` lines go to `ctx.output`. */
   #logging: Logging;
   #release: (() => void) | undefined;
+  /** Puts the global `Response` back (counted across inline instances). */
+  #releaseResponse: (() => void) | undefined;
 
   constructor(
     private readonly source: InlineSource,
@@ -51,6 +54,7 @@ export class InlineDriver implements Driver {
   }
 
   async start(): Promise<void> {
+    if (this.ctx.lightResponse) this.#releaseResponse ??= installLightResponse();
     if ('handler' in this.source) {
       this.#fetch = toFetch(this.source.handler, 'the handler');
     } else {
@@ -99,6 +103,8 @@ export class InlineDriver implements Driver {
     this.#alive = false;
     this.#release?.();
     this.#release = undefined;
+    this.#releaseResponse?.();
+    this.#releaseResponse = undefined;
   }
 
   async stop(): Promise<void> {

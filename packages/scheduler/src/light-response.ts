@@ -18,7 +18,8 @@ type HeadersInitLike = NonNullable<ResponseInit['headers']>;
  * method, `clone()`, `type` or the like makes it on first use; reading `headers` makes a
  * live `Headers` the app may change.
  */
-const NativeResponse = globalThis.Response;
+/** Node's own `Response`, as it was when this module loaded. */
+export const NativeResponse: typeof Response = globalThis.Response;
 
 const native = Symbol('gaekit.nativeResponse');
 const parts = Symbol('gaekit.responseParts');

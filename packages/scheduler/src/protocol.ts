@@ -243,4 +243,6 @@ export function readFromWorker(batch: Batch, on: (message: FromWorker) => void):
 export interface WorkerBoot {
   moduleUrl: string;
   instanceId: string;
+  /** Install `LightResponse` as the worker's global `Response` before the app loads. */
+  lightResponse: boolean;
 }

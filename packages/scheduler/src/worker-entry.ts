@@ -14,6 +14,7 @@ import { captureConsole, createLogging } from '@gaekit/logging';
 import { attributionSink } from './attribution.js';
 import { DeadlineExceededLookalike, isDeadlineError } from './deadline-error.js';
 import { runFetch, toFetch } from './handler.js';
+import { installLightResponse } from './light-response.js';
 import {
   ABORT,
   type Batch,
@@ -70,6 +71,8 @@ function appSharesLimits(appUrl: string): boolean {
   }
 }
 
+// Before the app loads, so a module that keeps `Response` at import time keeps the light one.
+if (boot.lightResponse) installLightResponse();
 const [namespace, limits] = await Promise.all([
   import(boot.moduleUrl) as Promise<unknown>,
   appSharesLimits(boot.moduleUrl)

@@ -68,7 +68,11 @@ export class WorkerDriver implements Driver {
 
   start(): Promise<void> {
     const { script, eval: isEval } = bootstrap();
-    const boot: WorkerBoot = { moduleUrl: this.moduleUrl, instanceId: this.ctx.instanceId };
+    const boot: WorkerBoot = {
+      moduleUrl: this.moduleUrl,
+      instanceId: this.ctx.instanceId,
+      lightResponse: this.ctx.lightResponse,
+    };
     const worker = new Worker(script, {
       eval: isEval,
       workerData: boot,

@@ -274,3 +274,31 @@ describe('nothing is left behind', () => {
     expect(scheduler.instances()).toEqual([]);
   });
 });
+
+describe('light Response', () => {
+  // The app reports which Response its global is, and builds its answer with it.
+  const app = `data:text/javascript,${encodeURIComponent(
+    "export default () => new Response(Response.name, { headers: { 'x-kind': typeof Response.json } });",
+  )}`;
+
+  it.each(['inline', 'worker'] as const)(
+    '%s instances answer with the light Response by default and undici’s when turned off',
+    async (kind) => {
+      const before = globalThis.Response;
+      const light = quietScheduler({ kind, module: app });
+      const made = await request(light.scheduler, '/');
+      expect(made.text).toBe('LightResponse');
+      expect(header(made, 'x-kind')).toBe('function');
+      expect(header(made, 'content-type')).toBe('text/plain;charset=UTF-8');
+      const plain = quietScheduler({ kind, module: app, lightResponse: false });
+      const native = await request(plain.scheduler, '/');
+      expect(native.text).toBe(kind === 'inline' ? 'LightResponse' : 'Response');
+      await light.scheduler.close();
+      // Inline: the calling thread's global is put back once no inline instance uses it.
+      const after = await request(plain.scheduler, '/');
+      expect(after.text).toBe('Response');
+      await plain.scheduler.close();
+      expect(globalThis.Response).toBe(before);
+    },
+  );
+});
