@@ -860,36 +860,43 @@ class SchedulerImpl implements Scheduler {
       return;
     }
     const max = this.#maxInstances();
-    const live = () => this.#live();
     if (this.scaling === 'manual') {
       // Runs after every request: no allocation unless an instance is missing.
-      if (this.#liveCount() < max) while (live().length < max) this.#startInstance('manual');
+      while (this.#liveCount() < max) this.#startInstance('manual');
       return;
     }
-    const starting = () => live().filter((instance) => instance.state === 'starting').length;
-    const queued = this.#queue.filter((job) => job.target === undefined);
-    if (this.scaling === 'basic') {
-      while (queued.length > starting() * this.#mcr && live().length < max) {
-        this.#startInstance('demand');
+    // Runs after every request too: counts in one pass, no arrays, unless instances start.
+    let queued = 0;
+    let oldest: Job | undefined;
+    for (const job of this.#queue) {
+      if (job.target !== undefined) continue;
+      queued++;
+      oldest ??= job;
+    }
+    const count = this.#counts();
+    // Starts instances until the ones starting can take every queued request.
+    const cover = (reason: string) => {
+      while (queued > count.starting * this.#mcr && count.live < max) {
+        this.#startInstance(reason);
+        count.live++;
+        count.starting++;
       }
+    };
+    if (this.scaling === 'basic') {
+      cover('demand');
       return;
     }
     const automatic = this.#config.automaticScaling ?? {};
-    while (live().length < Math.min(automatic.minInstances ?? 0, max)) {
+    while (count.live < Math.min(automatic.minInstances ?? 0, max)) {
       this.#startInstance('min-instances');
+      count.live++;
+      count.starting++;
     }
-    const oldest = queued[0];
-    // Starts instances until the ones starting can take every queued request.
-    const cover = (reason: string) => {
-      while (queued.length > starting() * this.#mcr && live().length < max) {
-        this.#startInstance(reason);
-      }
-    };
     if (oldest) {
       const waited = now - oldest.enqueuedAt;
       // A max_pending_latency below min_pending_latency cannot hold: the later one wins.
       const maxPending = Math.max(this.#minPendingMs, this.#maxPendingMs);
-      if (live().length === 0) {
+      if (count.live === 0) {
         // Nothing to reuse (scaling from zero): start what the queue needs now.
         cover('pending');
       } else if (waited >= maxPending) {
@@ -899,20 +906,48 @@ class SchedulerImpl implements Scheduler {
         // scheduler prefers reusing a running one (spec §10.3). Look again at max.
         this.#scheduleScale(maxPending - waited);
       }
-    } else if (starting() === 0 && live().length > 0 && live().length < max) {
+    } else if (count.starting === 0 && count.live > 0 && count.live < max) {
       const utilization = automatic.targetThroughputUtilization ?? 0.6;
       const threshold = Math.max(1, Math.ceil(this.#mcr * utilization));
-      if (live().every((instance) => instance.jobs.size >= threshold)) {
+      if (this.#minJobs() >= threshold) {
         this.#startInstance('throughput');
+        count.live++;
+        count.starting++;
       }
     }
     const minIdle = automatic.minIdleInstances;
     if (typeof minIdle === 'number' && minIdle > 0) {
-      const idle = () =>
-        live().filter((instance) => instance.state === 'starting' || instance.jobs.size === 0)
-          .length;
-      while (idle() < minIdle && live().length < max) this.#startInstance('min-idle');
+      let idle = this.#counts().idle;
+      while (idle < minIdle && count.live < max) {
+        this.#startInstance('min-idle');
+        count.live++;
+        idle++;
+      }
     }
+  }
+
+  /** Live, starting, and idle-or-starting instances, counted in one pass. */
+  #counts(): { live: number; starting: number; idle: number } {
+    let live = 0;
+    let starting = 0;
+    let idle = 0;
+    for (const instance of this.#instances) {
+      if (instance.state === 'stopped' || instance.state === 'draining') continue;
+      live++;
+      if (instance.state === 'starting') starting++;
+      if (instance.state === 'starting' || instance.jobs.size === 0) idle++;
+    }
+    return { live, starting, idle };
+  }
+
+  /** The fewest requests any live instance has in flight (Infinity when none is live). */
+  #minJobs(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const instance of this.#instances) {
+      if (instance.state === 'stopped' || instance.state === 'draining') continue;
+      if (instance.jobs.size < min) min = instance.jobs.size;
+    }
+    return min;
   }
 
   /** Retires idle instances (basic: after `idle_timeout`; automatic: one per interval). */
