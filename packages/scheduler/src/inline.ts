@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { createLogging, type Logging } from '@gaekit/logging';
+import { createLogging, getRequestContext, type Logging, traceFromHeaders } from '@gaekit/logging';
 import { attributionSink } from './attribution.js';
 import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
@@ -77,11 +77,15 @@ export class InlineDriver implements Driver {
     if (!fetch || !this.#alive) return Promise.reject(new Error('instance is not running'));
     const signal = () => deadline.signal;
     if (requestId === undefined) return runFetch(fetch, request, signal);
+    // The entry of this scope is not kept (lines reach the front by request id), so only the
+    // trace is needed: the front's own when it runs this request (the same as the headers'),
+    // else the one the headers carry.
+    const outer = getRequestContext();
     const active = this.#logging.startRequest({
       requestId,
       method: request.method,
       url: request.url,
-      headers: request.headers,
+      trace: outer?.requestId === requestId ? outer.trace : traceFromHeaders(request.headers).trace,
     });
     return active
       .run(() => runFetch(fetch, request, signal))
