@@ -136,7 +136,14 @@ export function checkRequestHeaders(
   options: RequestLimitOptions = {},
 ): RequestRejection | undefined {
   const limit = options.maxRequestHeaderFieldBytes ?? APP_ENGINE_LIMITS.maxRequestHeaderFieldBytes;
-  for (const [name, value] of toHeaderPairs(headers)) {
+  // Pairs as they are (what servers pass); anything else normalised first.
+  const pairs =
+    Array.isArray(headers) && (headers.length === 0 || Array.isArray(headers[0]))
+      ? (headers as ReadonlyArray<readonly [string, string]>)
+      : toHeaderPairs(headers);
+  for (const [name, value] of pairs) {
+    // A UTF-16 unit is at most 3 bytes on the wire: short fields need no measuring.
+    if ((name.length + value.length) * 3 + 2 <= limit) continue;
     const size = headerFieldBytes(name, value);
     if (size > limit) return headerFieldTooLarge(name, size, limit);
   }
