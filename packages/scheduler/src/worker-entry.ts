@@ -92,6 +92,10 @@ const heap = () => {
   return heapUsed;
 };
 const outbox = new Outbox((batch, transfer) => port.postMessage(batch, transfer), heap);
+// Answers already made are sent before the worker dies of another request's uncaught error
+// (or the app's own process.exit): only the requests still running get the crash 500.
+process.on('uncaughtExceptionMonitor', () => outbox.flush());
+process.on('exit', () => outbox.flush());
 
 // Requests with a log id run in a request context: console output and `log.*` lines written
 // while they run go to the scheduler as that request's lines (issue 6). An app that already

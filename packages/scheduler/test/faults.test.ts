@@ -38,6 +38,24 @@ const stopped = (events: SchedulerEvent[]) =>
   );
 
 describe('crashes', () => {
+  it('a worker dying of one request’s unhandled rejection still sends answers it already made', async () => {
+    const { scheduler } = quietScheduler({
+      ...worker,
+      config: { manualScaling: { instances: 1 } },
+    });
+    await scheduler.start();
+    // Both arrive in one batch: `/` is answered in the same turn that `/reject` kills the worker.
+    const [answered, crashed] = await Promise.all([
+      request(scheduler, '/', { requestId: 'ok' }),
+      request(scheduler, '/reject', { requestId: 'boom' }),
+    ]);
+    expect(answered.response.status).toBe(200);
+    expect(answered.text).toMatch(/^hello 1/);
+    expect(answered.outcome).toBe('ok');
+    expect(crashed.response.status).toBe(500);
+    expect(crashed.outcome).toBe('crash');
+  });
+
   it.each([
     ['worker, uncaught exception', worker, '/crash'],
     ['worker, unhandled rejection', worker, '/reject'],
