@@ -34,7 +34,8 @@ interface Parts {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\0\r\n]/;
+// undici refuses NUL, CR, LF, and anything beyond Latin-1 (not a ByteString).
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const TEXT_PLAIN = 'text/plain;charset=UTF-8';
 
@@ -127,9 +128,13 @@ export class LightResponse {
       this[native] = new NativeResponse(body, init);
       return;
     }
+    // Copied now, as undici does: the app may reuse its buffer for the next response.
+    let kept = (body ?? null) as Parts['body'];
+    if (kept instanceof Uint8Array) kept = Uint8Array.prototype.slice.call(kept);
+    else if (kept instanceof ArrayBuffer) kept = kept.slice(0);
     this[parts] = {
       status,
-      body: (body ?? null) as Parts['body'],
+      body: kept,
       headers,
       init,
     };
@@ -223,10 +228,9 @@ export function lightResponseParts(
   if (body === null) bytes = new Uint8Array(0);
   else if (typeof body === 'string')
     bytes = transferable ? encoder.encode(body) : Buffer.from(body);
-  // A copy (Uint8Array's slice, also for a Buffer, whose own slice is a view): the app may
-  // answer with the same bytes again.
-  else if (body instanceof Uint8Array) bytes = Uint8Array.prototype.slice.call(body);
-  else bytes = new Uint8Array(body.slice(0));
+  // The constructor's own copy: nobody else holds it.
+  else if (body instanceof Uint8Array) bytes = body;
+  else bytes = new Uint8Array(body);
   return { status: light.status, headers, body: bytes };
 }
 

@@ -83,6 +83,7 @@ describe('LightResponse', () => {
       ['x', { status: 204 }],
       ['x', { headers: { 'a b': 'c' } }],
       ['x', { headers: { a: 'b\nc' } }],
+      ['x', { headers: { 'x-price': '€' } }],
       ['x', { headers: [['only-a-name']] as unknown as HeadersInitLike }],
       ['x', { statusText: 'a\nb' }],
     ];
@@ -149,6 +150,15 @@ describe('LightResponse', () => {
     expect(custom.extra).toBe('yes');
     expect(lightResponseParts(custom)?.status).toBe(202);
     expect({} instanceof LightResponse).toBe(false);
+  });
+
+  it('keeps the bytes it was made with, as undici does, though the app reuses its buffer', () => {
+    const scratch = new Uint8Array([1, 2, 3]);
+    const light = new LightResponse(scratch);
+    const fromBuffer = new LightResponse(scratch.buffer);
+    scratch[0] = 9;
+    expect([...(lightResponseParts(light)?.body ?? [])]).toEqual([1, 2, 3]);
+    expect([...(lightResponseParts(fromBuffer)?.body ?? [])]).toEqual([1, 2, 3]);
   });
 
   it('copies the app’s bytes, and gives a worker bodies that own their buffer', () => {
