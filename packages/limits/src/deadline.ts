@@ -19,8 +19,9 @@ export interface DeadlineOptions {
 /**
  * One request's deadline: at `timeoutMs` the signal aborts with a
  * {@link DeadlineExceededError}; `graceMs` later comes the hard expiry, at which the
- * scheduler ends the instance. Structurally compatible with `@gaekit/scheduler`'s `Deadline`,
- * so `createDeadline` can be passed as its deadline factory.
+ * scheduler ends the instance. Call its methods on it (`deadline.dispose()`); they are not
+ * bound. Structurally compatible with `@gaekit/scheduler`'s `Deadline`, so `createDeadline`
+ * can be passed as its deadline factory.
  */
 export interface Deadline {
   /**

@@ -430,7 +430,13 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
             incoming.method !== 'HEAD',
           );
         const now = service.statics.serveNow(file, handler, flight.requestLike);
-        if (now) return onFile(now);
+        if (now) {
+          const answer = onFile(now);
+          // A large file whose gzip is not made yet is compressed on the thread pool.
+          return answer instanceof Promise
+            ? answer.catch((error: unknown) => failed(flight, error))
+            : answer;
+        }
         const fileHandler = handler;
         return service.statics
           .serve(file, fileHandler, flight.requestLike)
