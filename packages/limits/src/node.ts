@@ -198,15 +198,16 @@ export function readNodeRequest(
 }
 
 /**
- * {@link readNodeRequest} without waiting: the result when it is known from the head alone (no
- * body, or a refusal that needs no draining), `undefined` when the body must be read (call
- * `readNodeRequest` then). Saves a promise per request on the common bodyless request.
+ * {@link readNodeRequest}, answered in the same tick when the head alone decides it (no body,
+ * or a refusal that needs no draining), else a promise as `readNodeRequest` gives. Saves a
+ * promise per request on the common bodyless request; the head is read once either way.
  */
 export function readNodeRequestNow(
   req: IncomingMessage,
   options: ServerLimitOptions = {},
-): NodeReadResult | undefined {
-  return headResult(req, readHead(req, options));
+): NodeReadResult | Promise<NodeReadResult> {
+  const head = readHead(req, options);
+  return headResult(req, head) ?? readBody(req, options, head);
 }
 
 interface RequestHeadInfo {

@@ -18,7 +18,6 @@ import {
   type NodeReadResult,
   type RequestLimitOptions,
   type ResponseLimitOptions,
-  readNodeRequest,
   readNodeRequestNow,
   sendNodeResponse,
 } from '@gaekit/limits';
@@ -163,9 +162,9 @@ export async function servePipeline(
     };
     try {
       // A bodyless request is read in the same tick: no promise until the pipeline's own.
-      const now = readNodeRequestNow(req as IncomingMessage, limits);
-      if (now) onRead(now);
-      else readNodeRequest(req as IncomingMessage, limits).then(onRead, fail);
+      const read = readNodeRequestNow(req as IncomingMessage, limits);
+      if (read instanceof Promise) read.then(onRead, fail);
+      else onRead(read);
     } catch (error) {
       fail(error);
     }
