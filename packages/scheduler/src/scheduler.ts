@@ -91,7 +91,8 @@ export interface SchedulerOptions {
    * `instanceof`, and becomes undici's own as soon as the app reads its body, clones it or
    * uses anything but `status`, `ok` and `headers`. For inline instances this is the global
    * of the calling thread (as @hono/node-server does in its process), restored when the
-   * last inline instance stops.
+   * last inline instance stops; with several inline schedulers in one thread, one that keeps
+   * the default makes it light for all of them.
    * @default true
    */
   lightResponse?: boolean;
