@@ -211,6 +211,49 @@ describe('LoopbackClient', () => {
     expect(called).toBe(false);
   });
 
+  it('abort() in the middle of a body closes that connection; the next request gets a new one', async () => {
+    let calls = 0;
+    const { client, connections } = await scripted((socket, n) => {
+      if (n === 0) {
+        // Half of the announced body, then nothing: the answer never completes.
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhello');
+        return;
+      }
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnext');
+    });
+    const exchange = client.send('GET', 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', undefined, () => {
+      calls++;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    exchange.abort();
+    const closedByClient = await new Promise<boolean>((resolve) => {
+      const first = connections[0];
+      if (!first || first.destroyed) resolve(true);
+      else first.once('close', () => resolve(true));
+    });
+    expect(closedByClient).toBe(true);
+    expect((await send(client)).text).toBe('next');
+    expect(connections).toHaveLength(2);
+    expect(calls).toBe(0);
+  });
+
+  it('closes an idle connection before the app’s announced Keep-Alive timeout runs out', async () => {
+    const { client, connections } = await scripted((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nkeep-alive: timeout=2\r\ncontent-length: 2\r\n\r\nok');
+    });
+    expect((await send(client)).text).toBe('ok');
+    const first = connections[0];
+    // The app would close after 2 s idle; the client gives up on the connection a second
+    // earlier, so a new request never meets a connection the app is closing.
+    const ended = await new Promise<boolean>((resolve) => {
+      first?.once('end', () => resolve(true));
+      setTimeout(() => resolve(false), 1_900);
+    });
+    expect(ended).toBe(true);
+    expect((await send(client)).text).toBe('ok');
+    expect(connections).toHaveLength(2);
+  });
+
   it('sends a body with its head, and talks to node:http with keep-alive', async () => {
     const client = await listen(
       createHttpServer((req, res) => {
