@@ -189,27 +189,17 @@ export function toWebRequest(
   request: RequestRecord,
   signal: AbortSignal | (() => AbortSignal),
 ): Request {
-  const url = PLAIN_METHODS.has(request.method) ? requestUrl(request) : undefined;
+  const url = LAZY_WORKS && PLAIN_METHODS.has(request.method) ? requestUrl(request) : undefined;
   if (url === undefined) {
-    // An unusual method or URL: the real constructor normalises it, or throws as it should.
-    const web = realRequest(
+    // An unusual method or URL, or an undici that cannot take a lazy Request: the real
+    // constructor normalises it, or throws as it should. Its signal is the deadline's own, so
+    // `new Request(request)` and `fetch(request)` follow the deadline too.
+    return realRequest(
       request,
       absoluteUrl(request),
       undefined,
-      typeof signal === 'function' ? undefined : signal,
+      typeof signal === 'function' ? signal() : signal,
     );
-    if (typeof signal === 'function') {
-      let made: AbortSignal | undefined;
-      Object.defineProperty(web, 'signal', {
-        configurable: true,
-        enumerable: true,
-        get: () => {
-          made ??= signal();
-          return made;
-        },
-      });
-    }
-    return web;
   }
   const lazy = Object.create(lazyPrototype) as Lazy;
   lazy[RECORD] = request;
@@ -219,6 +209,32 @@ export function toWebRequest(
   lazy[REAL] = undefined;
   return lazy as unknown as Request;
 }
+
+/**
+ * Whether this Node's undici takes a lazy Request as a real one. It reads its own fields
+ * through symbols in Node 20 and 22, which the lazy prototype forwards; Node 24's undici
+ * keeps them in `#private` fields, so `new Request(lazy)` and `fetch(lazy)` would throw.
+ * There every request is a real one.
+ */
+export const LAZY_WORKS = (() => {
+  try {
+    const lazy = Object.create(lazyPrototype) as Lazy;
+    lazy[RECORD] = {
+      method: 'POST',
+      url: '/',
+      headers: [['x-probe', '1']],
+      body: new Uint8Array(1),
+    };
+    lazy[URL_] = 'http://localhost/';
+    lazy[HEADERS] = undefined;
+    lazy[SIGNAL] = new AbortController().signal;
+    lazy[REAL] = undefined;
+    const copy = new Request(lazy as unknown as Request);
+    return copy.headers.get('x-probe') === '1' && copy.method === 'POST';
+  } catch {
+    return false;
+  }
+})();
 
 /** Header pairs of a Web `Headers`, keeping every `Set-Cookie`. */
 export function headerPairs(headers: Headers): HeaderPairs {

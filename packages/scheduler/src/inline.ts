@@ -19,6 +19,20 @@ export function moduleUrl(module: string, root: string): string {
 }
 
 /**
+ * The module's URL made unique to one instance, so each instance gets its own module state:
+ * a query for file URLs; for a `data:` URL (whose text would take the query as code in Node
+ * 22 and later) a trailing comment, unless it is base64 (then instances share the module).
+ */
+function instanceUrl(url: string, instanceId: string): string {
+  if (url.startsWith('data:')) {
+    const comma = url.indexOf(',');
+    if (url.slice(0, comma).endsWith(';base64')) return url;
+    return `${url}${encodeURIComponent(`\n// gaekit-instance=${instanceId}`)}`;
+  }
+  return `${url}${url.includes('?') ? '&' : '?'}gaekit-instance=${instanceId}`;
+}
+
+/**
  * The inline kind: the app runs in the calling thread. Each instance imports the module
  * with its own query string, so module-level state is per instance (App Engine's app
  * caching), but nothing isolates a handler that blocks the thread or crashes the process.
@@ -64,10 +78,8 @@ export class InlineDriver implements Driver {
   }
 
   async #import(module: string): Promise<void> {
-    const url = moduleUrl(module, this.ctx.root);
-    const separator = url.includes('?') ? '&' : '?';
     const namespace: unknown = await import(
-      `${url}${separator}gaekit-instance=${this.ctx.instanceId}`
+      instanceUrl(moduleUrl(module, this.ctx.root), this.ctx.instanceId)
     );
     this.#fetch = toFetch(namespace, module);
   }
