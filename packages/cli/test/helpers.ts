@@ -1,9 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+export { freePort } from '../../../scripts/free-port.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const configDir = fileURLToPath(new URL('../../config/', import.meta.url));
@@ -47,19 +48,6 @@ export function project(base: string, files: Record<string, string>): string {
     writeFileSync(join(dir, name), text);
   }
   return dir;
-}
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
-  });
 }
 
 /** Builds @gaekit/config and @gaekit/cli when their dist/ is missing (a test run on source). */

@@ -9,11 +9,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../scripts/free-port.js';
 import { packageNameFor, runCreate, ScaffoldError, scaffold, TEMPLATES } from '../src/index.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -67,18 +67,6 @@ function linkDependencies(dir: string): void {
     mkdirSync(join(target, '..'), { recursive: true });
     symlinkSync(join(packageDir, 'node_modules', name), target, 'dir');
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
-  });
 }
 
 describe('scaffold', () => {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+
+export { freePort } from '../../../scripts/free-port.js';
 
 /** The repository root, with a trailing slash. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -219,19 +220,6 @@ export function catalogVersion(name: string): string {
   const match = new RegExp(`^\\s+"?${escaped}"?:\\s*(\\S+)\\s*$`, 'm').exec(workspace);
   if (!match?.[1]) throw new Error(`${name} is not in the pnpm catalog (pnpm-workspace.yaml)`);
   return match[1];
-}
-
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -11,10 +11,10 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, parseApp, toYaml } from '@gaekit/config';
+import { freePort } from '../../../../scripts/free-port.js';
 import { nsPerCall, type SuiteResult } from '../suite.js';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -27,18 +27,6 @@ function wall(args: string[], cwd: string): Promise<number> {
     execFile(process.execPath, args, { cwd, timeout: 60_000 }, (error) =>
       error ? reject(error) : resolve(performance.now() - started),
     );
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
   });
 }
 
