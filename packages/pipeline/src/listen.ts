@@ -68,6 +68,43 @@ export interface ServeOptions extends ListenOptions {
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
+
+/**
+ * Answers made during one turn of the event loop, written together at its end (the check
+ * phase, right after the turn's I/O callbacks; never later than that turn). A socket write
+ * that wakes a sleeping client costs several times the write itself on a VM; written back to
+ * back, one wake-up serves the whole batch. A response is not delayed past the current turn.
+ */
+class WriteBatch {
+  #responses: ServerResponse[] = [];
+  #records: ResponseRecord[] = [];
+  #heads: boolean[] = [];
+  #scheduled = false;
+  readonly #flush = () => {
+    this.#scheduled = false;
+    const responses = this.#responses;
+    const records = this.#records;
+    const heads = this.#heads;
+    this.#responses = [];
+    this.#records = [];
+    this.#heads = [];
+    for (let i = 0; i < responses.length; i++) {
+      sendNodeResponse(responses[i] as ServerResponse, records[i] as ResponseRecord, {
+        head: heads[i] as boolean,
+      });
+    }
+  };
+
+  add(res: ServerResponse, response: ResponseRecord, head: boolean): void {
+    this.#responses.push(res);
+    this.#records.push(response);
+    this.#heads.push(head);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+}
 type AnyResponse = ServerResponse | Http2ServerResponse;
 
 /** The start of every HTTP/2 connection (RFC 9113 §3.4). */
@@ -117,12 +154,13 @@ export async function servePipeline(
   const serverName = options.server ?? 'Google Frontend';
   const tls = options.key !== undefined && options.cert !== undefined;
   const limits = options.limits ?? {};
+  const batch = new WriteBatch();
   const listener = (req: AnyRequest, res: AnyResponse) => {
     const h2 = req.httpVersionMajor === 2;
     const send = (response: ResponseRecord) => {
       const head = req.method === 'HEAD';
       if (h2) sendH2(res as Http2ServerResponse, response, head);
-      else sendNodeResponse(res as ServerResponse, response, { head });
+      else batch.add(res as ServerResponse, response, head);
     };
     const fail = (error: unknown) => {
       send({
