@@ -20,9 +20,14 @@ export interface Driver {
   /**
    * Serves one request. Rejects when the app's handler throws (an app error, the instance
    * lives on); a crash is reported through `onCrash` instead. With a `requestId`, what the
-   * app writes while the request runs is attributed to it (worker and inline kinds).
+   * app writes while the request runs is attributed to it (worker and inline kinds). An inline
+   * instance whose handler answers in the same tick returns the record itself (or throws).
    */
-  handle(request: RequestRecord, deadline: Deadline, requestId?: string): Promise<ResponseRecord>;
+  handle(
+    request: RequestRecord,
+    deadline: Deadline,
+    requestId?: string,
+  ): ResponseRecord | Promise<ResponseRecord>;
   /** Set by the scheduler: called once when the instance dies on its own. */
   onCrash: (info: CrashInfo) => void;
   /** Ends the instance now (terminate / SIGKILL). Resolves when it is gone. */

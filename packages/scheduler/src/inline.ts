@@ -3,7 +3,7 @@ import { createLogging, getRequestContext, type Logging, traceFromHeaders } from
 import { attributionSink } from './attribution.js';
 import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
-import { type FetchHandler, runFetch, toFetch } from './handler.js';
+import { type FetchHandler, runFetchNow, toFetch } from './handler.js';
 import { attributeInlineOutput, flushInlineOutput, unattributed } from './inline-output.js';
 import { installLightResponse } from './light-response.js';
 import type { RequestRecord, ResponseRecord } from './types.js';
@@ -84,11 +84,15 @@ export class InlineDriver implements Driver {
     this.#fetch = toFetch(namespace, module);
   }
 
-  handle(request: RequestRecord, deadline: Deadline, requestId?: string): Promise<ResponseRecord> {
+  handle(
+    request: RequestRecord,
+    deadline: Deadline,
+    requestId?: string,
+  ): ResponseRecord | Promise<ResponseRecord> {
     const fetch = this.#fetch;
     if (!fetch || !this.#alive) return Promise.reject(new Error('instance is not running'));
     const signal = () => deadline.signal;
-    if (requestId === undefined) return runFetch(fetch, request, signal);
+    if (requestId === undefined) return runFetchNow(fetch, request, signal);
     // The entry of this scope is not kept (lines reach the front by request id), so only the
     // trace is needed: the front's own when it runs this request (the same as the headers'),
     // else the one the headers carry.
@@ -99,20 +103,32 @@ export class InlineDriver implements Driver {
       url: request.url,
       trace: outer?.requestId === requestId ? outer.trace : traceFromHeaders(request.headers).trace,
     });
-    return active
-      .run(() => runFetch(fetch, request, signal))
-      .then(
-        (response) => {
-          flushInlineOutput(active);
-          active.end({ status: response.status, responseSize: response.body.byteLength });
-          return response;
-        },
-        (error: unknown) => {
-          flushInlineOutput(active);
-          active.end({ status: 500 });
-          throw error;
-        },
-      );
+    let answer: ResponseRecord | Promise<ResponseRecord>;
+    try {
+      answer = active.run(() => runFetchNow(fetch, request, signal));
+    } catch (error) {
+      flushInlineOutput(active);
+      active.end({ status: 500 });
+      throw error;
+    }
+    if (!(answer instanceof Promise)) {
+      // The handler answered in the same tick: no promise at all.
+      flushInlineOutput(active);
+      active.end({ status: answer.status, responseSize: answer.body.byteLength });
+      return answer;
+    }
+    return answer.then(
+      (response) => {
+        flushInlineOutput(active);
+        active.end({ status: response.status, responseSize: response.body.byteLength });
+        return response;
+      },
+      (error: unknown) => {
+        flushInlineOutput(active);
+        active.end({ status: 500 });
+        throw error;
+      },
+    );
   }
 
   async kill(): Promise<void> {

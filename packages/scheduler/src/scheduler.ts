@@ -162,6 +162,15 @@ export interface Scheduler {
   start(): Promise<void>;
   /** Runs one buffered request on an instance; always resolves, with the platform's error responses where needed. */
   dispatch(request: RequestRecord, options?: DispatchOptions): Promise<DispatchResult>;
+  /**
+   * {@link Scheduler.dispatch}, answering in the same tick when it can: an inline instance
+   * with room whose handler returns a `Response` (not a promise) gives the result itself, as
+   * does a request refused at once; anything else gives the promise.
+   */
+  dispatchNow(
+    request: RequestRecord,
+    options?: DispatchOptions,
+  ): DispatchResult | Promise<DispatchResult>;
   /** {@link Scheduler.dispatch} for Web `Request`/`Response` (buffers both). */
   fetch(request: Request, options?: DispatchOptions): Promise<Response>;
   /** Snapshots of the instances that are not stopped. */
@@ -293,6 +302,8 @@ class SchedulerImpl implements Scheduler {
   #deploymentId: string;
   #instances: Instance[] = [];
   #queue: Job[] = [];
+  #pumping = false;
+  #pumpAgain = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   #startBlockedUntil = 0;
@@ -380,55 +391,73 @@ class SchedulerImpl implements Scheduler {
   }
 
   dispatch(request: RequestRecord, options: DispatchOptions = {}): Promise<DispatchResult> {
+    const answer = this.dispatchNow(request, options);
+    return answer instanceof Promise ? answer : Promise.resolve(answer);
+  }
+
+  dispatchNow(
+    request: RequestRecord,
+    options: DispatchOptions = {},
+  ): DispatchResult | Promise<DispatchResult> {
+    let settled: DispatchResult | undefined;
+    const now = Date.now();
+    const job: Job = {
+      request,
+      target: this.scaling === 'automatic' ? undefined : options.instance,
+      requestId: options.requestId,
+      enqueuedAt: now,
+      startedAt: now,
+      resolve: (result) => {
+        settled = result;
+      },
+      done: false,
+      timer: undefined,
+      instance: undefined,
+      deadline: undefined,
+      loading: false,
+    };
+    this.#submit(job);
+    if (settled) return settled;
+    // Not answered in this tick: whoever answers it later resolves the promise.
     return new Promise((resolve) => {
-      const now = Date.now();
-      const job: Job = {
-        request,
-        target: this.scaling === 'automatic' ? undefined : options.instance,
-        requestId: options.requestId,
-        enqueuedAt: now,
-        startedAt: now,
-        resolve,
-        done: false,
-        timer: undefined,
-        instance: undefined,
-        deadline: undefined,
-        loading: false,
-      };
-      if (this.#closed) {
+      job.resolve = resolve;
+    });
+  }
+
+  #submit(job: Job): void {
+    if (this.#closed) {
+      this.#finish(job, unavailable(), 'unavailable');
+      return;
+    }
+    this.#ensureStarted();
+    if (job.target !== undefined) {
+      const target = this.#instances.find((instance) => instance.id === job.target);
+      const waits = this.#o.waitForAddressedInstance === true;
+      if (
+        !target ||
+        target.state === 'draining' ||
+        target.state === 'stopped' ||
+        (!waits && !this.#canTake(target))
+      ) {
         this.#finish(job, unavailable(), 'unavailable');
         return;
       }
-      this.#ensureStarted();
-      if (job.target !== undefined) {
-        const target = this.#instances.find((instance) => instance.id === job.target);
-        const waits = this.#o.waitForAddressedInstance === true;
-        if (
-          !target ||
-          target.state === 'draining' ||
-          target.state === 'stopped' ||
-          (!waits && !this.#canTake(target))
-        ) {
-          this.#finish(job, unavailable(), 'unavailable');
-          return;
-        }
-      }
-      this.#queue.push(job);
-      this.#pump();
-      if (job.done || job.instance) {
-        this.#scale();
-        return;
-      }
-      job.timer = setTimeout(() => {
-        const index = this.#queue.indexOf(job);
-        if (index === -1) return;
-        this.#queue.splice(index, 1);
-        const waitedMs = Date.now() - job.enqueuedAt;
-        this.#emit({ type: 'pending-timeout', requestId: job.requestId, waitedMs });
-        this.#finish(job, pendingTimeout(), 'pending-timeout');
-      }, this.#pendingTimeoutMs);
+    }
+    this.#queue.push(job);
+    this.#pump();
+    if (job.done || job.instance) {
       this.#scale();
-    });
+      return;
+    }
+    job.timer = setTimeout(() => {
+      const index = this.#queue.indexOf(job);
+      if (index === -1) return;
+      this.#queue.splice(index, 1);
+      const waitedMs = Date.now() - job.enqueuedAt;
+      this.#emit({ type: 'pending-timeout', requestId: job.requestId, waitedMs });
+      this.#finish(job, pendingTimeout(), 'pending-timeout');
+    }, this.#pendingTimeoutMs);
+    this.#scale();
   }
 
   async fetch(request: Request, options?: DispatchOptions): Promise<Response> {
@@ -515,8 +544,28 @@ class SchedulerImpl implements Scheduler {
     return best;
   }
 
-  /** Hands queued requests to instances with room, in FIFO order. */
+  /**
+   * Hands queued requests to instances with room, in FIFO order. An inline request answered
+   * in the same tick frees its slot from inside this loop: that asks for another pass instead
+   * of a nested one, so a long queue does not grow the stack.
+   */
   #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#pumpOnce();
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #pumpOnce(): void {
     let untargetedBlocked = false;
     for (let i = 0; i < this.#queue.length; ) {
       const job = this.#queue[i] as Job;
@@ -559,38 +608,48 @@ class SchedulerImpl implements Scheduler {
       this.#finish(job, serverError(), 'deadline');
       this.#end(instance, 'deadline');
     });
-    let handled: Promise<ResponseRecord>;
+    let handled: ResponseRecord | Promise<ResponseRecord>;
     try {
       handled = instance.driver.handle(job.request, deadline, job.requestId);
     } catch (error) {
-      handled = Promise.reject(error);
+      this.#failed(job, instance, error);
+      return;
+    }
+    if (!(handled instanceof Promise)) {
+      // An inline handler answered in the same tick.
+      this.#answered(job, instance, handled);
+      return;
     }
     handled.then(
-      (response) => {
-        if (job.done) return;
-        instance.requestsServed++;
-        this.#finish(job, response, 'ok');
-      },
-      (error: unknown) => {
-        if (job.done) return;
-        const err = error instanceof Error ? error : new Error(String(error));
-        if (isDeadlineError(err) && deadline.signal.aborted) {
-          // The handler let DeadlineExceededError escape: the platform's 500, and the instance
-          // is ended (spec §9.1: both deadline errors kill it, with its other requests).
-          this.#emit({ type: 'deadline', instanceId: instance.id, requestId: job.requestId });
-          this.#finish(job, serverError(), 'deadline');
-          this.#end(instance, 'deadline');
-          return;
-        }
-        this.#emit({
-          type: 'app-error',
-          instanceId: instance.id,
-          requestId: job.requestId,
-          error: err,
-        });
-        this.#finish(job, serverError(), 'app-error');
-      },
+      (response) => this.#answered(job, instance, response),
+      (error: unknown) => this.#failed(job, instance, error),
     );
+  }
+
+  #answered(job: Job, instance: Instance, response: ResponseRecord): void {
+    if (job.done) return;
+    instance.requestsServed++;
+    this.#finish(job, response, 'ok');
+  }
+
+  #failed(job: Job, instance: Instance, error: unknown): void {
+    if (job.done) return;
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (isDeadlineError(err) && job.deadline?.signal.aborted) {
+      // The handler let DeadlineExceededError escape: the platform's 500, and the instance
+      // is ended (spec §9.1: both deadline errors kill it, with its other requests).
+      this.#emit({ type: 'deadline', instanceId: instance.id, requestId: job.requestId });
+      this.#finish(job, serverError(), 'deadline');
+      this.#end(instance, 'deadline');
+      return;
+    }
+    this.#emit({
+      type: 'app-error',
+      instanceId: instance.id,
+      requestId: job.requestId,
+      error: err,
+    });
+    this.#finish(job, serverError(), 'app-error');
   }
 
   /** Answers a request exactly once and frees its slot. */
@@ -777,8 +836,9 @@ class SchedulerImpl implements Scheduler {
     try {
       return await new Promise<number | undefined>((resolve) => {
         deadline.onHardExpiry(() => resolve(undefined));
-        instance.driver
-          .handle(
+        let answer: ResponseRecord | Promise<ResponseRecord>;
+        try {
+          answer = instance.driver.handle(
             {
               method: 'GET',
               url: `http://localhost${path}`,
@@ -786,11 +846,15 @@ class SchedulerImpl implements Scheduler {
               body: new Uint8Array(),
             },
             deadline,
-          )
-          .then(
-            (response) => resolve(response.status),
-            () => resolve(undefined),
           );
+        } catch {
+          resolve(undefined);
+          return;
+        }
+        Promise.resolve(answer).then(
+          (response) => resolve(response.status),
+          () => resolve(undefined),
+        );
       });
     } finally {
       deadline.dispose();
