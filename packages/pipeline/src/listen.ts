@@ -57,6 +57,11 @@ export interface PipelineServer {
 /** Anything that answers buffered requests: a `Pipeline`, or a wrapper that swaps pipelines on reload. */
 export interface RequestHandlerTarget {
   handle(request: RequestRecord, connection?: ConnectionInfo): Promise<ResponseRecord>;
+  /** Used instead of `handle` when present: the answer itself when it is ready in the same tick. */
+  handleNow?(
+    request: RequestRecord,
+    connection?: ConnectionInfo,
+  ): ResponseRecord | Promise<ResponseRecord>;
 }
 
 /** Options of {@link servePipeline}. */
@@ -187,13 +192,16 @@ export async function servePipeline(
       }
       const socket = req.socket as Socket;
       try {
-        target
-          .handle(record, {
-            remoteAddress: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-            https: tls,
-            protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
-          })
-          .then(send, fail);
+        const connection = {
+          remoteAddress: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+          https: tls,
+          protocol: h2 ? 'HTTP/2' : `HTTP/${req.httpVersion}`,
+        };
+        const answer = target.handleNow
+          ? target.handleNow(record, connection)
+          : target.handle(record, connection);
+        if (answer instanceof Promise) answer.then(send, fail);
+        else send(answer);
       } catch (error) {
         fail(error);
       }

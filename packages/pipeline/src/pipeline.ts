@@ -71,8 +71,17 @@ export interface Pipeline {
    * anything the app does; every request gets an answer.
    */
   fetch(request: Request, connection?: ConnectionInfo): Promise<Response>;
-  /** The same over buffered records (what `listen` uses). */
+  /** The same over buffered records. */
   handle(request: RequestRecord, connection?: ConnectionInfo): Promise<ResponseRecord>;
+  /**
+   * {@link Pipeline.handle}, answering in the same tick when nothing has to wait (an edge-cache
+   * hit, a cached static file, a redirect or error page, an inline handler that returns a
+   * `Response` rather than a promise); otherwise the promise. What `listen` uses.
+   */
+  handleNow(
+    request: RequestRecord,
+    connection?: ConnectionInfo,
+  ): ResponseRecord | Promise<ResponseRecord>;
   /** Serves the pipeline over node:http (or HTTP/2) on 127.0.0.1. */
   listen(options?: ListenOptions): Promise<PipelineServer>;
   /** Stops every instance and server; in-flight requests are answered first. */
@@ -464,28 +473,35 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
         headers: appHeaders,
         body: incoming.body,
       };
-      return active
-        .run(() =>
-          service.scheduler.dispatch(record, {
-            requestId: active.requestId,
-            instance: target.instance,
-          }),
-        )
-        .then((result) => afterApp(flight, service, result))
-        .catch((error: unknown) => failed(flight, error));
+      const dispatched = active.run(() =>
+        service.scheduler.dispatchNow(record, {
+          requestId: active.requestId,
+          instance: target.instance,
+        }),
+      );
+      if (dispatched instanceof Promise) {
+        return dispatched
+          .then((result) => afterApp(flight, service, result))
+          .catch((error: unknown) => failed(flight, error));
+      }
+      // The instance answered in the same tick: so do the response stages, unless gzip needs
+      // the thread pool.
+      const answer = afterApp(flight, service, dispatched);
+      return answer instanceof Promise
+        ? answer.catch((error: unknown) => failed(flight, error))
+        : answer;
     } catch (error) {
       return failed(flight, error);
     }
   }
 
-  function handle(
+  function handleNow(
     incoming: RequestRecord,
     connection: ConnectionInfo = {},
-  ): Promise<ResponseRecord> {
+  ): ResponseRecord | Promise<ResponseRecord> {
     if (!current) return runtime.then((r) => handleWith(r, incoming, connection));
     try {
-      const answer = handleWith(current, incoming, connection);
-      return answer instanceof Promise ? answer : Promise.resolve(answer);
+      return handleWith(current, incoming, connection);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -496,9 +512,16 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       await runtime;
     },
     handle(request, connection) {
-      const answer = handle(request, connection);
-      inflight++;
-      answer.then(settle, settle);
+      const answer = pipeline.handleNow(request, connection);
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
+    },
+    handleNow(request, connection) {
+      const answer = handleNow(request, connection);
+      // Only a request still on its way keeps close() waiting.
+      if (answer instanceof Promise) {
+        inflight++;
+        answer.then(settle, settle);
+      }
       return answer;
     },
     async fetch(request, connection = {}) {

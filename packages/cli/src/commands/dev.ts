@@ -121,7 +121,10 @@ export async function devCommand(
   let server: PipelineServer;
   try {
     server = await servePipeline(
-      { handle: (request, connection) => current.handle(request, connection) },
+      {
+        handle: (request, connection) => current.handle(request, connection),
+        handleNow: (request, connection) => current.handleNow(request, connection),
+      },
       { port: options.port, host: options.host, http2: options.http2 },
     );
   } catch (error) {
