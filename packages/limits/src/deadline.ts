@@ -73,21 +73,6 @@ function cancel(timer: NodeJS.Timeout | undefined): void {
 }
 
 /**
- * Deadlines made during this turn of the event loop, whose timers are set at its end: most
- * requests are answered (and their deadline disposed) in the turn they arrive, and then need
- * no timer at all. A timer set late counts from the deadline's creation, not from then.
- */
-let unarmed: TimerDeadline[] = [];
-let arming: NodeJS.Immediate | undefined;
-
-function armPending(): void {
-  const list = unarmed;
-  unarmed = [];
-  arming = undefined;
-  for (const deadline of list) deadline.arm();
-}
-
-/**
  * The deadline behind {@link createDeadline}. A class rather than a closure per method: a
  * scheduler makes one per request, and fewer objects per request is less garbage.
  */
@@ -107,18 +92,7 @@ class TimerDeadline implements Deadline {
   constructor(timeoutMs: number, graceMs: number) {
     this.timeoutMs = timeoutMs;
     this.graceMs = graceMs;
-    if (!Number.isFinite(timeoutMs)) return;
-    unarmed.push(this);
-    if (!arming) {
-      arming = setImmediate(armPending);
-      arming.unref();
-    }
-  }
-
-  /** Sets the timer for the time left, unless the request was answered meanwhile. */
-  arm(): void {
-    if (this.#disposed || this.#reason) return;
-    this.#softTimer = later(this.remainingMs(), () => this.#soft());
+    this.#softTimer = later(timeoutMs, () => this.#soft());
   }
 
   #soft(): void {
