@@ -6,7 +6,8 @@
  *
  * One request at a time per connection (no pipelining: the app must see concurrent requests
  * as concurrent, and a deadline closes only its own request's connection); idle connections
- * are kept alive and reused, last used first.
+ * are kept alive and reused, last used first. The requests made during one turn of the event
+ * loop are written together at its end (see {@link LoopbackClient.send}).
  */
 import { connect, type Socket } from 'node:net';
 import type { HeaderPairs } from './types.js';
@@ -56,6 +57,24 @@ function hangUp(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }
 
+/** `Connection: close` or `keep-alive` among a field's comma-separated tokens. */
+const CLOSE_TOKEN = /(?:^|,)\s*close\s*(?:,|$)/;
+const KEEP_ALIVE_TOKEN = /(?:^|,)\s*keep-alive\s*(?:,|$)/;
+const KEEP_ALIVE_TIMEOUT = /(?:^|,)\s*timeout=(\d+)/i;
+
+/** A `Content-Length` value: digits only, as a number; -1 when it is anything else. */
+function decimal(value: string): number {
+  const length = value.length;
+  if (length === 0 || length > 15) return /^\d+$/.test(value) ? Number(value) : -1;
+  let n = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
 class Connection {
   readonly socket: Socket;
   callback: ClientCallback | undefined;
@@ -70,12 +89,28 @@ class Connection {
   /** Unparsed bytes (a head or a chunk line cut by a read), copied out of the read buffer. */
   pending: Buffer | undefined;
   status = 0;
-  headers: HeaderPairs = [];
+  headers: HeaderPairs | undefined;
   keepAlive = true;
   remaining = 0;
-  chunks: Buffer[] = [];
+  /** The body when it came in one piece (the usual case), else `chunks`. */
+  body: Buffer | undefined;
+  chunks: Buffer[] | undefined;
   /** The idle timeout the app announced (`Keep-Alive: timeout=N`), in milliseconds. */
   announcedIdleMs: number | undefined;
+  /** The last `Keep-Alive` field with a timeout and that timeout, so it is not parsed again. */
+  keepAliveField: string | undefined;
+  keepAliveFieldMs = 0;
+  /** How long the connection may stay idle before it is closed. */
+  idleLimitMs: number;
+  /** When the connection last became idle (`performance.now()`). */
+  idleSince = 0;
+  /**
+   * Closes the connection once idle for `idleLimitMs`. Armed once and re-armed only when it
+   * fires, rather than pushed back on every read and write as `socket.setTimeout` would be.
+   */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When `#idleTimer` fires (`performance.now()`). */
+  #idleTimerAt = 0;
 
   constructor(
     readonly client: LoopbackClient,
@@ -83,6 +118,7 @@ class Connection {
     host: string,
     readBuffer: Buffer,
   ) {
+    this.idleLimitMs = client.idleMs;
     this.socket = connect({
       host,
       port,
@@ -90,14 +126,10 @@ class Connection {
       onread: {
         buffer: readBuffer,
         callback: (length, buffer) => {
-          this.#read(buffer as Buffer, 0, length);
+          this.#read(buffer as Buffer, length);
           return true;
         },
       },
-    });
-    this.socket.setTimeout(client.idleMs);
-    this.socket.on('timeout', () => {
-      if (!this.callback) this.close();
     });
     this.socket.on('end', () => this.#ended());
     this.socket.on('error', (error) => this.#failed(error));
@@ -105,9 +137,38 @@ class Connection {
   }
 
   close(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     this.client.forget(this);
     this.socket.destroy();
   }
+
+  /** The response is complete and the connection waits in the idle list. */
+  idle(): void {
+    const now = performance.now();
+    this.idleSince = now;
+    // A timer armed for a longer limit (before the app announced a shorter one) is too late.
+    if (this.#idleTimer && this.#idleTimerAt <= now + this.idleLimitMs) return;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#armIdleTimer(this.idleLimitMs, now);
+  }
+
+  #armIdleTimer(ms: number, now: number): void {
+    this.#idleTimerAt = now + ms;
+    this.#idleTimer = setTimeout(this.#idleCheck, ms);
+    this.#idleTimer.unref();
+  }
+
+  readonly #idleCheck = () => {
+    this.#idleTimer = undefined;
+    if (this.socket.destroyed) return;
+    // Serving a request: the idle time starts again when it is answered.
+    if (this.callback) return;
+    const now = performance.now();
+    const left = this.idleLimitMs - (now - this.idleSince);
+    if (left <= 0) this.close();
+    else this.#armIdleTimer(left, now);
+  };
 
   /** Starts a response. */
   begin(callback: ClientCallback, headRequest: boolean, retry: (() => void) | undefined): void {
@@ -115,17 +176,17 @@ class Connection {
     this.retry = retry;
     this.headRequest = headRequest;
     this.received = 0;
-    this.#reset();
   }
 
   #reset(): void {
     this.state = Body.Head;
     this.pending = undefined;
     this.status = 0;
-    this.headers = [];
+    this.headers = undefined;
     this.keepAlive = true;
     this.remaining = 0;
-    this.chunks = [];
+    this.body = undefined;
+    this.chunks = undefined;
   }
 
   #ended(): void {
@@ -149,14 +210,26 @@ class Connection {
     else callback(error);
   }
 
+  /** Body bytes `[from, to)` of the read buffer, copied (the buffer is reused). */
+  #take(data: Buffer, from: number, to: number): void {
+    const piece = copy(data, from, to);
+    if (this.body === undefined && this.chunks === undefined) {
+      this.body = piece;
+    } else {
+      if (this.chunks === undefined) this.chunks = [this.body as Buffer];
+      this.chunks.push(piece);
+      this.body = undefined;
+    }
+  }
+
   #complete(): void {
     const callback = this.callback;
     if (!callback) return;
-    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    const body = this.chunks ? Buffer.concat(this.chunks) : this.body;
     const response: ClientResponse = {
       status: this.status,
-      headers: this.headers,
-      body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+      headers: this.headers ?? [],
+      body: body ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : new Uint8Array(),
     };
     this.callback = undefined;
     this.retry = undefined;
@@ -172,21 +245,21 @@ class Connection {
     this.#failed(new Error(`the app's response could not be read: ${message}`));
   }
 
-  /** Parses bytes `[start, end)` of the read buffer (valid only during this call). */
-  #read(buffer: Buffer, start: number, end: number): void {
+  /** Parses the first `length` bytes of the read buffer (valid only during this call). */
+  #read(buffer: Buffer, length: number): void {
     if (!this.callback) {
       // Bytes nobody asked for: the connection cannot be trusted with another request.
       this.close();
       return;
     }
-    this.received += end - start;
-    // Only [start, end) is this read's: the rest of the buffer holds older bytes.
+    this.received += length;
+    // Only [0, length) is this read's: the rest of the buffer holds older bytes.
     const data = this.pending
-      ? Buffer.concat([this.pending, buffer.subarray(start, end)])
-      : buffer.subarray(start, end);
+      ? Buffer.concat([this.pending, buffer.subarray(0, length)])
+      : buffer.subarray(0, length);
     this.pending = undefined;
-    let at = 0;
     const stop = data.length;
+    let at = 0;
     while (this.callback) {
       switch (this.state) {
         case Body.Head: {
@@ -215,7 +288,7 @@ class Connection {
         case Body.Length:
         case Body.ChunkData: {
           const take = Math.min(this.remaining, stop - at);
-          if (take > 0) this.chunks.push(copy(data, at, at + take));
+          if (take > 0) this.#take(data, at, at + take);
           at += take;
           this.remaining -= take;
           if (this.remaining > 0) return;
@@ -269,7 +342,7 @@ class Connection {
           break;
         }
         case Body.UntilClose: {
-          if (stop > at) this.chunks.push(copy(data, at, stop));
+          if (stop > at) this.#take(data, at, stop);
           return;
         }
       }
@@ -287,32 +360,64 @@ class Connection {
     this.#complete();
   }
 
-  /** Reads a status line and fields; sets the body state. An error message when malformed. */
+  /**
+   * Reads a status line and fields (the head without its final empty line); sets the body
+   * state. An error message when malformed. Lines are found with `indexOf` rather than split
+   * and matched by character codes rather than expressions: this runs once per response.
+   */
   #head(text: string): string | undefined {
-    const lines = text.split('\r\n');
-    const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] as string);
-    if (!statusLine) return 'bad status line';
-    const status = Number(statusLine[2]);
-    let keepAlive = statusLine[1] === '1';
+    const size = text.length;
+    let lineEnd = text.indexOf('\r\n');
+    if (lineEnd === -1) lineEnd = size;
+    // HTTP/1.x NNN, then a space or the end of the line.
+    if (
+      lineEnd < 12 ||
+      !text.startsWith('HTTP/1.') ||
+      text.charCodeAt(8) !== 32 ||
+      (lineEnd > 12 && text.charCodeAt(12) !== 32)
+    ) {
+      return 'bad status line';
+    }
+    const minor = text.charCodeAt(7);
+    const d0 = text.charCodeAt(9) - 48;
+    const d1 = text.charCodeAt(10) - 48;
+    const d2 = text.charCodeAt(11) - 48;
+    if (
+      (minor !== 48 && minor !== 49) ||
+      d0 < 0 ||
+      d0 > 9 ||
+      d1 < 0 ||
+      d1 > 9 ||
+      d2 < 0 ||
+      d2 > 9
+    ) {
+      return 'bad status line';
+    }
+    const status = d0 * 100 + d1 * 10 + d2;
+    let keepAlive = minor === 49;
     let length: number | undefined;
     let chunked = false;
     let otherCoding = false;
     let idleMs: number | undefined;
     const headers: HeaderPairs = [];
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const first = line.charCodeAt(0);
+    let at = lineEnd + 2;
+    while (at < size) {
+      let end = text.indexOf('\r\n', at);
+      if (end === -1) end = size;
+      const first = text.charCodeAt(at);
       if (first === 32 || first === 9) {
         // An obsolete folded continuation line belongs to the field before it.
         const last = headers[headers.length - 1];
         if (!last) return 'bad field';
-        last[1] = `${last[1]} ${line.trim()}`;
+        last[1] = `${last[1]} ${text.slice(at, end).trim()}`;
+        at = end + 2;
         continue;
       }
-      const colon = line.indexOf(':');
-      if (colon <= 0) return 'bad field';
-      const name = line.slice(0, colon);
-      const value = line.slice(colon + 1).trim();
+      const colon = text.indexOf(':', at);
+      if (colon <= at || colon > end) return 'bad field';
+      const name = text.slice(at, colon);
+      const value = text.slice(colon + 1, end).trim();
+      at = end + 2;
       headers.push([name, value]);
       switch (name.length) {
         case 10:
@@ -320,17 +425,28 @@ class Connection {
         case 17: {
           const lower = name.toLowerCase();
           if (lower === 'connection') {
-            const tokens = value.toLowerCase();
-            if (/(?:^|,)\s*close\s*(?:,|$)/.test(tokens)) keepAlive = false;
-            else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/.test(tokens)) keepAlive = true;
+            if (value === 'keep-alive') keepAlive = true;
+            else if (value === 'close') keepAlive = false;
+            else {
+              const tokens = value.toLowerCase();
+              if (CLOSE_TOKEN.test(tokens)) keepAlive = false;
+              else if (KEEP_ALIVE_TOKEN.test(tokens)) keepAlive = true;
+            }
           } else if (lower === 'content-length') {
-            if (!/^\d+$/.test(value)) return 'bad content-length';
-            const n = Number(value);
+            const n = decimal(value);
+            if (n === -1) return 'bad content-length';
             if (length !== undefined && length !== n) return 'conflicting content-length';
             length = n;
           } else if (lower === 'keep-alive') {
-            const timeout = /(?:^|,)\s*timeout=(\d+)/i.exec(value);
-            if (timeout) idleMs = Number(timeout[1]) * 1000;
+            if (value === this.keepAliveField) idleMs = this.keepAliveFieldMs;
+            else {
+              const timeout = KEEP_ALIVE_TIMEOUT.exec(value);
+              if (timeout) {
+                idleMs = Number(timeout[1]) * 1000;
+                this.keepAliveField = value;
+                this.keepAliveFieldMs = idleMs;
+              }
+            }
           } else if (lower === 'transfer-encoding') {
             const codings = value.toLowerCase().split(',');
             chunked = codings[codings.length - 1]?.trim() === 'chunked';
@@ -350,7 +466,7 @@ class Connection {
     if (idleMs !== undefined && idleMs !== this.announcedIdleMs) {
       // Close before the app does, so a request never races the app's own idle timeout.
       this.announcedIdleMs = idleMs;
-      this.socket.setTimeout(Math.max(100, Math.min(this.client.idleMs, idleMs - 1000)));
+      this.idleLimitMs = Math.max(100, Math.min(this.client.idleMs, idleMs - 1000));
     }
     if (this.headRequest || status === 204 || status === 304) {
       this.state = Body.Length;
@@ -394,6 +510,8 @@ export class LoopbackClient {
   /**
    * Sends a request head (request line and fields, ending with the empty line) and body;
    * `callback` gets the response or an error, exactly once, unless the exchange is aborted.
+   * The request is written at the end of the current turn of the event loop, with the
+   * others made in that turn (see `queued`).
    */
   send(
     method: string,
@@ -416,15 +534,7 @@ export class LoopbackClient {
       }
       const canRetry = !retried && connection.served > 0 && IDEMPOTENT.has(method);
       connection.begin(callback, method === 'HEAD', canRetry ? () => attempt(true) : undefined);
-      const socket = connection.socket;
-      if (body && body.byteLength > 0) {
-        socket.cork();
-        socket.write(head, 'latin1');
-        socket.write(body);
-        socket.uncork();
-      } else {
-        socket.write(head, 'latin1');
-      }
+      this.#queue(connection, head, body && body.byteLength > 0 ? body : undefined);
     };
     attempt(false);
     return {
@@ -439,10 +549,56 @@ export class LoopbackClient {
     };
   }
 
+  /**
+   * Requests made during this turn of the event loop, written together in its check phase,
+   * right after the turn's I/O callbacks (one made in a check-phase callback itself goes in
+   * the next one, which follows without waiting for I/O). A write that wakes the app's
+   * sleeping process costs several times the write itself on a VM; back to back, one wake-up
+   * serves the batch.
+   */
+  #queued: Array<{ connection: Connection; head: string; body: Uint8Array | undefined }> = [];
+  #flushScheduled = false;
+
+  /** Requests waiting for the end of this turn to be written. */
+  get queued(): number {
+    return this.#queued.length;
+  }
+
+  readonly #flush = () => {
+    this.#flushScheduled = false;
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const { connection, head, body } of queued) {
+      // An aborted request's connection is closed already: nothing to send.
+      const socket = connection.socket;
+      if (socket.destroyed) continue;
+      if (body) {
+        socket.cork();
+        socket.write(head, 'latin1');
+        socket.write(body);
+        socket.uncork();
+      } else {
+        socket.write(head, 'latin1');
+      }
+    }
+  };
+
+  #queue(connection: Connection, head: string, body: Uint8Array | undefined): void {
+    this.#queued.push({ connection, head, body });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+
   /** A connection whose response is complete and that may serve again. */
   release(connection: Connection): void {
-    if (this.#destroyed || connection.socket.destroyed) connection.close();
-    else this.#idle.push(connection);
+    if (this.#destroyed || connection.socket.destroyed) {
+      connection.close();
+      return;
+    }
+    connection.idle();
+    this.#idle.push(connection);
   }
 
   forget(connection: Connection): void {

@@ -5,7 +5,7 @@ import { type Deadline, whenDeadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
 import { LoopbackClient } from './http-client.js';
 import { forwardLines } from './lines.js';
-import type { HeaderPairs, RequestRecord, ResponseRecord } from './types.js';
+import type { RequestRecord, ResponseRecord } from './types.js';
 
 /** Process groups still running, killed if this process exits without closing its schedulers. */
 const liveGroups = new Set<number>();
@@ -93,6 +93,37 @@ const HOP_BY_HOP = new Set([
   'content-length',
 ]);
 
+/**
+ * Header names already checked, with what they are: `1` a field to forward, `2` the host
+ * field, `0` a hop-by-hop field. An app sees the same few names again and again; a bounded
+ * cache spares the token check and the lower-casing for each of them.
+ */
+const knownNames = new Map<string, 0 | 1 | 2>();
+const KNOWN_NAMES_MAX = 512;
+
+/** What a header name is (see `knownNames`); throws a TypeError for one that is not a token. */
+function nameKind(name: string): 0 | 1 | 2 {
+  const known = knownNames.get(name);
+  if (known !== undefined) return known;
+  if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+  const lower = name.toLowerCase();
+  const kind = HOP_BY_HOP.has(lower) ? 0 : lower === 'host' ? 2 : 1;
+  if (knownNames.size < KNOWN_NAMES_MAX) knownNames.set(name, kind);
+  return kind;
+}
+
+/** True for a hop-by-hop field of the app's answer. */
+function isHopByHop(name: string): boolean {
+  const known = knownNames.get(name);
+  if (known !== undefined) return known === 0;
+  const hop = HOP_BY_HOP.has(name.toLowerCase());
+  // Answers' names are cached only when they are tokens, as requests' are.
+  if (knownNames.size < KNOWN_NAMES_MAX && TOKEN.test(name)) {
+    knownNames.set(name, hop ? 0 : name.toLowerCase() === 'host' ? 2 : 1);
+  }
+  return hop;
+}
+
 /** Header names and methods (RFC 9110 tokens). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Characters a field value may not hold (as Node's http client checks). */
@@ -113,11 +144,10 @@ function requestHead(request: RequestRecord, hasBody: boolean): string {
   let head = `${request.method} ${path} HTTP/1.1\r\n`;
   let hasHost = false;
   for (const [name, value] of request.headers) {
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    const kind = nameKind(name);
     if (INVALID_VALUE.test(value)) throw new TypeError(`invalid value of header ${name}`);
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) continue;
-    if (lower === 'host') hasHost = true;
+    if (kind === 0) continue;
+    if (kind === 2) hasHost = true;
     head += `${name}: ${value}\r\n`;
   }
   if (!hasHost) head += `host: ${hostOf(request.url)}\r\n`;
@@ -256,10 +286,14 @@ export class ProcessDriver implements Driver {
         hasBody ? request.body : undefined,
         (error, response) => {
           if (response) {
-            const headers: HeaderPairs = [];
-            for (const pair of response.headers) {
-              if (!HOP_BY_HOP.has(pair[0].toLowerCase())) headers.push(pair);
+            // The client's array is this answer's own: hop-by-hop fields are dropped in place.
+            const headers = response.headers;
+            let kept = 0;
+            for (let i = 0; i < headers.length; i++) {
+              const pair = headers[i] as [string, string];
+              if (!isHopByHop(pair[0])) headers[kept++] = pair;
             }
+            headers.length = kept;
             resolve({ status: response.status, headers, body: response.body });
             return;
           }

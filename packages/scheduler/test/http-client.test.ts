@@ -254,6 +254,195 @@ describe('LoopbackClient', () => {
     expect(connections).toHaveLength(2);
   });
 
+  it('writes the requests made in one turn at the end of that turn, each on its own connection', async () => {
+    const { client, connections } = await scripted((socket, _n, head) => {
+      const path = head.split(' ')[1] as string;
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path}`);
+    });
+    const answers: Array<Promise<string>> = [];
+    for (let i = 0; i < 5; i++) {
+      answers.push(
+        new Promise((resolve, reject) => {
+          client.send(
+            'GET',
+            `GET /${i} HTTP/1.1\r\nhost: x\r\n\r\n`,
+            undefined,
+            (error, response) => {
+              if (error || !response) reject(error);
+              else resolve(Buffer.from(response.body).toString());
+            },
+          );
+        }),
+      );
+    }
+    // Nothing is written during the turn; by the next check-phase callback all five are.
+    expect(client.queued).toBe(5);
+    const queuedLater = await new Promise<number>((resolve) =>
+      setImmediate(() => resolve(client.queued)),
+    );
+    expect(queuedLater).toBe(0);
+    expect(await Promise.all(answers)).toEqual(['/0', '/1', '/2', '/3', '/4']);
+    expect(connections).toHaveLength(5);
+  });
+
+  it('a request made in the callback of the one before reuses its connection, in order', async () => {
+    const seen: string[] = [];
+    const { client, connections } = await scripted((socket, _n, head) => {
+      const path = head.split(' ')[1] as string;
+      seen.push(path);
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${path.length}\r\n\r\n${path}`);
+    });
+    const answers = await new Promise<string[]>((resolve, reject) => {
+      const got: string[] = [];
+      const next = (i: number) => {
+        client.send(
+          'GET',
+          `GET /${i} HTTP/1.1\r\nhost: x\r\n\r\n`,
+          undefined,
+          (error, response) => {
+            if (error || !response) {
+              reject(error);
+              return;
+            }
+            got.push(Buffer.from(response.body).toString());
+            if (i < 4) next(i + 1);
+            else resolve(got);
+          },
+        );
+      };
+      next(0);
+    });
+    expect(answers).toEqual(['/0', '/1', '/2', '/3', '/4']);
+    expect(seen).toEqual(['/0', '/1', '/2', '/3', '/4']);
+    expect(connections).toHaveLength(1);
+  });
+
+  it('a request aborted in the turn it was made is never written; the others of the turn are', async () => {
+    const seen: string[] = [];
+    const { client } = await scripted((socket, _n, head) => {
+      seen.push(head.split(' ')[1] as string);
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    // Three kept-alive connections first, so the requests below would go out at once.
+    await Promise.all([send(client), send(client), send(client)]);
+    seen.length = 0;
+    let called = false;
+    const first = send(client);
+    const exchange = client.send(
+      'GET',
+      'GET /aborted HTTP/1.1\r\nhost: x\r\n\r\n',
+      undefined,
+      () => {
+        called = true;
+      },
+    );
+    const last = send(client);
+    exchange.abort();
+    expect((await first).text).toBe('ok');
+    expect((await last).text).toBe('ok');
+    // One more exchange, so anything written for the aborted request has arrived by now.
+    expect((await send(client)).text).toBe('ok');
+    expect(seen).toEqual(['/', '/', '/']);
+    expect(called).toBe(false);
+  });
+
+  it('a request made in a check-phase callback is written in the next check phase', async () => {
+    const { client } = await scripted((socket) =>
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
+    );
+    // Made while the client's own write-out may be running (the same phase): not lost.
+    const answers = await new Promise<Array<Promise<ClientResponse & { text: string }>>>(
+      (resolve) => {
+        const made = [send(client)];
+        setImmediate(() => {
+          made.push(send(client));
+          setImmediate(() => {
+            made.push(send(client));
+            resolve(made);
+          });
+        });
+      },
+    );
+    expect((await Promise.all(answers)).map((r) => r.text)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('closes a connection idle for the client’s own limit, never one that is serving', async () => {
+    let n = 0;
+    const connections: Socket[] = [];
+    const server = createServer((socket) => {
+      connections.push(socket);
+      socket.setEncoding('latin1');
+      socket.on('data', () => {
+        // The second request is answered after more than the idle limit.
+        const delay = n++ === 1 ? 300 : 0;
+        setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), delay);
+      });
+      socket.on('error', () => {});
+    });
+    servers.push(server);
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
+    const client = new LoopbackClient(port, '127.0.0.1', 150);
+    clients.push(client);
+    expect((await send(client)).text).toBe('ok');
+    // Reused at once: the idle timer armed after the first answer fires while it serves.
+    expect((await send(client)).text).toBe('ok');
+    expect(connections).toHaveLength(1);
+    const ended = await new Promise<boolean>((resolve) => {
+      connections[0]?.once('end', () => resolve(true));
+      setTimeout(() => resolve(false), 5_000);
+    });
+    expect(ended).toBe(true);
+    expect((await send(client)).text).toBe('ok');
+    expect(connections).toHaveLength(2);
+  });
+
+  it('reads status lines and fields strictly: no reason phrase, folded lines, bad heads', async () => {
+    const answers = [
+      'HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 200 OK\r\nX-Folded: a\r\n  b\r\nContent-Length:  2 \r\n\r\nok',
+      'HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/2 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 200OK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.1 200 OK\r\nContent-Length: 2a\r\n\r\nok',
+      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok',
+      'HTTP/1.1 200 OK\r\n: no name\r\nContent-Length: 2\r\n\r\nok',
+    ];
+    const { client } = await scripted((socket, n) => socket.write(answers[n] as string));
+    const first = await send(client);
+    expect(first.status).toBe(200);
+    const folded = await send(client);
+    expect(folded.headers).toEqual([
+      ['X-Folded', 'a b'],
+      ['Content-Length', '2'],
+    ]);
+    expect(folded.text).toBe('ok');
+    for (const error of [
+      /bad status line/,
+      /bad status line/,
+      /bad status line/,
+      /bad content-length/,
+      /conflicting content-length/,
+      /bad field/,
+    ]) {
+      await expect(send(client)).rejects.toThrow(error);
+    }
+  });
+
+  it('keeps an HTTP/1.0 connection only when the app asks to, in any case', async () => {
+    const { client, connections } = await scripted((socket, n) =>
+      socket.write(
+        n < 2
+          ? 'HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok'
+          : 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      ),
+    );
+    for (let i = 0; i < 4; i++) expect((await send(client)).text).toBe('ok');
+    // The first two kept their connection; the third closed it, the fourth needed another.
+    expect(connections).toHaveLength(2);
+  });
+
   it('sends a body with its head, and talks to node:http with keep-alive', async () => {
     const client = await listen(
       createHttpServer((req, res) => {
