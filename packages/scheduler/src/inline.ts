@@ -112,9 +112,14 @@ export class InlineDriver implements Driver {
       throw error;
     }
     if (!(answer instanceof Promise)) {
-      // The handler answered in the same tick: no promise at all.
-      flushInlineOutput(active);
-      active.end({ status: answer.status, responseSize: answer.body.byteLength });
+      // The handler answered in the same tick: the record goes back now, and the scope stays
+      // open for the microtasks the handler queued (output they write is the request's).
+      const { status } = answer;
+      const responseSize = answer.body.byteLength;
+      queueMicrotask(() => {
+        flushInlineOutput(active);
+        active.end({ status, responseSize });
+      });
       return answer;
     }
     return answer.then(

@@ -304,6 +304,7 @@ class SchedulerImpl implements Scheduler {
   #queue: Job[] = [];
   #pumping = false;
   #pumpAgain = false;
+  #scaleAfterPump = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   #startBlockedUntil = 0;
@@ -391,8 +392,12 @@ class SchedulerImpl implements Scheduler {
   }
 
   dispatch(request: RequestRecord, options: DispatchOptions = {}): Promise<DispatchResult> {
-    const answer = this.dispatchNow(request, options);
-    return answer instanceof Promise ? answer : Promise.resolve(answer);
+    try {
+      const answer = this.dispatchNow(request, options);
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   dispatchNow(
@@ -563,6 +568,10 @@ class SchedulerImpl implements Scheduler {
     } finally {
       this.#pumping = false;
     }
+    if (this.#scaleAfterPump) {
+      this.#scaleAfterPump = false;
+      this.#scale();
+    }
   }
 
   #pumpOnce(): void {
@@ -600,16 +609,21 @@ class SchedulerImpl implements Scheduler {
     instance.loadingTaken = true;
     instance.jobs.add(job);
     instance.state = 'busy';
-    const deadline = this.#deadline({ timeoutMs: this.#requestTimeoutMs, graceMs: this.#graceMs });
-    job.deadline = deadline;
-    deadline.onHardExpiry(() => {
-      if (job.done) return;
-      this.#emit({ type: 'deadline', instanceId: instance.id, requestId: job.requestId });
-      this.#finish(job, serverError(), 'deadline');
-      this.#end(instance, 'deadline');
-    });
     let handled: ResponseRecord | Promise<ResponseRecord>;
     try {
+      // In the try: a deadline factory that throws (a user option) costs this request a 500,
+      // not its slot.
+      const deadline = this.#deadline({
+        timeoutMs: this.#requestTimeoutMs,
+        graceMs: this.#graceMs,
+      });
+      job.deadline = deadline;
+      deadline.onHardExpiry(() => {
+        if (job.done) return;
+        this.#emit({ type: 'deadline', instanceId: instance.id, requestId: job.requestId });
+        this.#finish(job, serverError(), 'deadline');
+        this.#end(instance, 'deadline');
+      });
       handled = instance.driver.handle(job.request, deadline, job.requestId);
     } catch (error) {
       this.#failed(job, instance, error);
@@ -918,6 +932,11 @@ class SchedulerImpl implements Scheduler {
 
   /** Starts the instances the config and the load call for. */
   #scale(): void {
+    // Inside a pump pass the queue still holds jobs the pass is about to serve: scale after it.
+    if (this.#pumping) {
+      this.#scaleAfterPump = true;
+      return;
+    }
     if (this.#closed || !this.#started) return;
     const now = Date.now();
     if (now < this.#startBlockedUntil) {

@@ -1,3 +1,4 @@
+import { createDeadline } from '@gaekit/limits';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DispatchResult, RequestRecord } from '../src/index.js';
 import { closeAll, quietScheduler } from './helpers.js';
@@ -91,5 +92,47 @@ describe('dispatchNow', () => {
     expect(results.every((r) => r.outcome === 'ok' && text(r) === 'quick')).toBe(true);
     expect(scheduler.pending).toBe(0);
     expect(scheduler.instances()[0]?.inFlight).toBe(0);
+  });
+
+  it('a queue the first instance drains at once starts no second instance', async () => {
+    // Scaling is decided after a pump pass, not in the middle of one (when the queue still
+    // holds the requests the pass is about to serve).
+    const { scheduler, events } = quietScheduler({
+      kind: 'inline',
+      handler: (request) =>
+        request.url.endsWith('/_ah/warmup')
+          ? new Promise<Response>((resolve) => setTimeout(() => resolve(new Response('warm')), 700))
+          : new Response('quick'),
+      config: { inboundServices: ['warmup'], automaticScaling: { maxConcurrentRequests: 10 } },
+    });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => scheduler.dispatch(get('/'))),
+    );
+    expect(results.every((r) => r.outcome === 'ok')).toBe(true);
+    const starts = events.filter((e) => e.type === 'instance-starting');
+    expect(starts).toHaveLength(1);
+    expect(new Set(results.map((r) => r.instanceId)).size).toBe(1);
+  });
+
+  it('a deadline factory that throws costs the request a 500, not its slot, and dispatch rejects nothing', async () => {
+    let fail = true;
+    const { scheduler } = quietScheduler({
+      kind: 'inline',
+      handler: () => new Response('fine'),
+      config: { manualScaling: { instances: 1 } },
+      maxConcurrentRequests: 1,
+      deadline: (options) => {
+        if (fail) throw new Error('factory failed');
+        return createDeadline(options);
+      },
+    });
+    fail = false;
+    await scheduler.start();
+    fail = true;
+    const refused = await scheduler.dispatch(get('/'));
+    expect(refused.response.status).toBe(500);
+    expect(scheduler.instances()[0]).toMatchObject({ inFlight: 0, state: 'ready' });
+    fail = false;
+    expect(text(await scheduler.dispatch(get('/')))).toBe('fine');
   });
 });
