@@ -75,10 +75,10 @@ export interface ServeOptions extends ListenOptions {
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
 /**
- * Answers made during one turn of the event loop, written together at its end (the check
- * phase, right after the turn's I/O callbacks; never later than that turn). A socket write
- * that wakes a sleeping client costs several times the write itself on a VM; written back to
- * back, one wake-up serves the whole batch. A response is not delayed past the current turn.
+ * Answers made during one turn of the event loop, written together in its check phase, right
+ * after the turn's I/O callbacks (an answer made in the check or close phase goes with the
+ * next turn's). A socket write that wakes a sleeping client costs several times the write
+ * itself on a VM; written back to back, one wake-up serves the whole batch.
  */
 class WriteBatch {
   #responses: ServerResponse[] = [];
@@ -94,9 +94,15 @@ class WriteBatch {
     this.#records = [];
     this.#heads = [];
     for (let i = 0; i < responses.length; i++) {
-      sendNodeResponse(responses[i] as ServerResponse, records[i] as ResponseRecord, {
-        head: heads[i] as boolean,
-      });
+      const res = responses[i] as ServerResponse;
+      try {
+        sendNodeResponse(res, records[i] as ResponseRecord, { head: heads[i] as boolean });
+      } catch {
+        // A malformed record (from a custom target) must not cost the rest of the batch.
+        if (!res.headersSent) {
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal Server Error\n');
+        } else res.destroy();
+      }
     }
   };
 
@@ -149,7 +155,7 @@ function sendH2(res: Http2ServerResponse, response: ResponseRecord, head: boolea
 }
 
 /**
- * Serves `target.handle` over node:http, HTTPS or HTTP/2. `pipeline.listen()` uses it; `gae dev`
+ * Serves `target.handleNow` (or `target.handle`) over node:http, HTTPS or HTTP/2. `pipeline.listen()` uses it; `gae dev`
  * uses it with a target that swaps in a new pipeline when the app changes, so the port stays.
  */
 export async function servePipeline(
@@ -200,8 +206,10 @@ export async function servePipeline(
         const answer = target.handleNow
           ? target.handleNow(record, connection)
           : target.handle(record, connection);
-        if (answer instanceof Promise) answer.then(send, fail);
-        else send(answer);
+        // A thenable from a custom target (another realm's Promise) is awaited too.
+        if (typeof (answer as PromiseLike<ResponseRecord>).then === 'function') {
+          (answer as PromiseLike<ResponseRecord>).then(send, fail);
+        } else send(answer as ResponseRecord);
       } catch (error) {
         fail(error);
       }

@@ -1,6 +1,9 @@
+import { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPipeline, type Pipeline, type RequestRecord } from '../src/index.js';
+import { createPipeline, type Pipeline, type PipelineServer, servePipeline } from '../src/index.js';
+
+type RequestRecord = Parameters<Pipeline['handle']>[0];
 
 const open: Pipeline[] = [];
 afterEach(async () => {
@@ -54,7 +57,8 @@ describe('handleNow', () => {
     expect(text(response.body)).toBe('seen 203.0.113.9');
     const names = response.headers.map(([name]) => name.toLowerCase());
     expect(names).toEqual(expect.arrayContaining(['date', 'server', 'cache-control']));
-    // The request log entry is written in the same tick too.
+    // The request log entry follows once the microtasks the app queued have run.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(pipeline.logs.query({ limit: 1 })[0]).toMatchObject({
       status: 200,
       resource: '/now',
@@ -109,6 +113,24 @@ describe('handleNow', () => {
   });
 });
 
+describe('logs of a same-tick answer', () => {
+  it('output of a microtask the handler queued is filed under its request', async () => {
+    const pipeline = inlinePipeline((request) => {
+      if (new URL(request.url).pathname === '/warm') return new Response('warm');
+      process.stdout.write('in handler\n');
+      Promise.resolve().then(() => process.stdout.write('after the answer\n'));
+      return new Response('x');
+    });
+    await warm(pipeline);
+    const answer = pipeline.handleNow(get('/x'));
+    expect(answer).not.toBeInstanceOf(Promise);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const entry = pipeline.logs.query({ limit: 1 })[0];
+    expect(entry?.resource).toBe('/x');
+    expect(entry?.lines.map((line) => line.message)).toEqual(['in handler', 'after the answer']);
+  });
+});
+
 describe('listen: answers of one turn are written together', () => {
   it('answers pipelined requests on one connection in order, each exactly once', async () => {
     const pipeline = inlinePipeline(
@@ -143,4 +165,90 @@ describe('listen: answers of one turn are written together', () => {
     );
     expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => `client ${i}`));
   });
+
+  it('handles every request of a turn before writing any answer', async () => {
+    // Twenty requests arrive in one write on one connection: node parses them in one turn, and
+    // with the batch every answer is made before the first is written.
+    const events: string[] = [];
+    const end = ServerResponse.prototype.end;
+    const server = await servePipeline(
+      {
+        handle: () => Promise.reject(new Error('handleNow is used')),
+        handleNow: (request) => {
+          events.push(`handle ${request.url}`);
+          return { status: 200, headers: [], body: new TextEncoder().encode(request.url) };
+        },
+      },
+      { port: 0 },
+    );
+    ServerResponse.prototype.end = function (this: ServerResponse, ...args: unknown[]) {
+      events.push('write');
+      return Reflect.apply(end, this, args);
+    } as typeof end;
+    try {
+      const received = await pipelined(server, 3);
+      expect(received).toEqual(['/p0', '/p1', '/p2']);
+      expect(events).toEqual(['handle /p0', 'handle /p1', 'handle /p2', 'write', 'write', 'write']);
+    } finally {
+      ServerResponse.prototype.end = end;
+      await server.close();
+    }
+  });
+
+  it('a malformed answer gets a 500 and does not cost the others of its batch', async () => {
+    const server = await servePipeline(
+      {
+        handle: () => Promise.reject(new Error('handleNow is used')),
+        handleNow: (request) =>
+          request.url === '/p1'
+            ? ({ status: 200, headers: [] } as unknown as ReturnType<typeof inlineRecord>)
+            : inlineRecord(request.url),
+      },
+      { port: 0 },
+    );
+    try {
+      const statuses = await pipelinedStatuses(server, 3);
+      expect(statuses).toEqual([200, 500, 200]);
+    } finally {
+      await server.close();
+    }
+  });
 });
+
+function inlineRecord(url: string) {
+  return {
+    status: 200,
+    headers: [] as Array<[string, string]>,
+    body: new TextEncoder().encode(url),
+  };
+}
+
+/** Sends `count` pipelined GETs in one write; resolves with the raw answer text. */
+async function pipelinedRaw(server: PipelineServer, count: number): Promise<string> {
+  const socket = connect(server.port, '127.0.0.1');
+  const paths = Array.from({ length: count }, (_, i) => `/p${i}`);
+  socket.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`).join(''));
+  let received = '';
+  await new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if ((received.match(/HTTP\/1\.1 \d{3}/g) ?? []).length === count) {
+        // The last answer's body may follow its head in a later chunk.
+        setTimeout(resolve, 20);
+      }
+    });
+    socket.on('error', reject);
+  });
+  socket.destroy();
+  return received;
+}
+
+async function pipelined(server: PipelineServer, count: number): Promise<string[]> {
+  const raw = await pipelinedRaw(server, count);
+  return [...raw.matchAll(/\r\n\r\n(\/p\d+)/g)].map((m) => m[1] as string);
+}
+
+async function pipelinedStatuses(server: PipelineServer, count: number): Promise<number[]> {
+  const raw = await pipelinedRaw(server, count);
+  return [...raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+}
