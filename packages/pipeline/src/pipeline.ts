@@ -241,8 +241,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     facts: EntryFacts;
     handler: Handler | undefined;
     staticHandler: boolean;
-    /** The app answered in the same tick (its queued microtasks have not run yet). */
-    sameTickApp: boolean;
   }
 
   const internalError = (method: string): ResponseRecord =>
@@ -266,15 +264,11 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       headers.push(['X-Gaekit-Request-Id', flight.active.requestId]);
       response = { ...response, headers };
     }
-    const result = {
+    flight.active.end({
       status: response.status,
       responseSize: response.body.byteLength,
       ...flight.facts,
-    };
-    // After an app that answered in the same tick, the entry waits for the microtasks the app
-    // queued, so what they write is grouped under the request, as with an async answer.
-    if (flight.sameTickApp) queueMicrotask(() => flight.active.end(result));
-    else flight.active.end(result);
+    });
     return response;
   };
 
@@ -373,7 +367,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       facts: {},
       handler: undefined,
       staticHandler: false,
-      sameTickApp: false,
     };
     const platform = (response: ResponseRecord) =>
       finish(flight, platformResponse(response, incoming.method, server));
@@ -493,7 +486,6 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       }
       // The instance answered in the same tick: so do the response stages, unless gzip needs
       // the thread pool.
-      flight.sameTickApp = true;
       const answer = afterApp(flight, service, dispatched);
       return answer instanceof Promise
         ? answer.catch((error: unknown) => failed(flight, error))

@@ -112,14 +112,11 @@ export class InlineDriver implements Driver {
       throw error;
     }
     if (!(answer instanceof Promise)) {
-      // The handler answered in the same tick: the record goes back now, and the scope stays
-      // open for the microtasks the handler queued (output they write is the request's).
-      const { status } = answer;
-      const responseSize = answer.body.byteLength;
-      queueMicrotask(() => {
-        flushInlineOutput(active);
-        active.end({ status, responseSize });
-      });
+      // The handler answered in the same tick: its scope ends now, so output that microtasks
+      // it queued write later is not the request's (as after an async handler's answer).
+      // Keeping the scope open for them cost a quarter of an inline request's CPU.
+      flushInlineOutput(active);
+      active.end({ status: answer.status, responseSize: answer.body.byteLength });
       return answer;
     }
     return answer.then(
