@@ -4,16 +4,18 @@
  * front's script with `--front`), and autocannon drives them from the bench process:
  *
  * - raw:     `node server.mjs` (a bare node:http app) measured directly;
- * - process: a node:http front -> scheduler -> the same `node server.mjs` as a process instance;
- * - worker:  a node:http front -> scheduler -> the same app as a fetch handler in a worker;
- * - inline:  a node:http front -> scheduler -> the fetch handler in the front's own thread.
+ * - process: gaekit's front -> scheduler -> the same `node server.mjs` as a process instance;
+ * - worker:  gaekit's front -> scheduler -> the same app as a fetch handler in a worker;
+ * - inline:  gaekit's front -> scheduler -> the fetch handler in the front's own thread.
  *
+ * The front is `servePipeline` of @gaekit/pipeline, as `gae dev` serves (requests read by
+ * @gaekit/limits, answers written at the end of each event-loop turn), with a target that
+ * dispatches straight into the scheduler: no routing, cache or static files in the way.
  * One instance each (manual scaling, max_concurrent_requests 100), so the figures compare the
- * cost of the scheduler and the instance transport, not the number of instances.
+ * cost of the front, the scheduler and the instance transport, not the number of instances.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +39,7 @@ type Target = 'raw' | 'process' | 'worker' | 'inline';
 /** Runs as the front when this file is started with `--front KIND APP_DIR`. */
 async function front(kind: 'process' | 'worker' | 'inline', appDir: string): Promise<void> {
   const { createScheduler } = await import('@gaekit/scheduler');
+  const { servePipeline } = await import('@gaekit/pipeline');
   const scheduler = createScheduler({
     kind,
     root: appDir,
@@ -47,35 +50,21 @@ async function front(kind: 'process' | 'worker' | 'inline', appDir: string): Pro
     output: 'ignore',
   });
   await scheduler.start();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const headers: Array<[string, string]> = [];
-      const raw = req.rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2)
-        headers.push([raw[i] as string, raw[i + 1] as string]);
-      void scheduler
-        .dispatch({
-          method: req.method ?? 'GET',
-          url: req.url ?? '/',
-          headers,
-          body: chunks.length ? Buffer.concat(chunks) : new Uint8Array(),
-        })
-        .then(({ response }) => {
-          const flat: string[] = [];
-          for (const [name, value] of response.headers) flat.push(name, value);
-          res.writeHead(response.status, flat);
-          res.end(response.body);
-        });
-    });
-  });
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    console.log(`listening ${typeof address === 'object' && address ? address.port : 0}`);
-  });
+  // gaekit's own front, as `gae dev` serves it: @gaekit/limits reads the request, answers
+  // ready in the same tick skip the promise, and answers are written at the end of the turn.
+  const server = await servePipeline(
+    {
+      handle: (record) => scheduler.dispatch(record).then((result) => result.response),
+      handleNow: (record) => {
+        const result = scheduler.dispatchNow(record);
+        return result instanceof Promise ? result.then((r) => r.response) : result.response;
+      },
+    },
+    { port: 0, host: '127.0.0.1' },
+  );
+  console.log(`listening ${server.port}`);
   process.on('SIGTERM', () => {
-    server.close();
+    void server.close();
     void scheduler.close().then(() => process.exit(0));
   });
 }
@@ -231,7 +220,7 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
       `| ${r.target === 'raw' ? 'raw node:http (baseline)' : `${r.target} instance`} | ${r.requestsPerSecond} | ${r.ratioToRaw.toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.cpuUsPerRequest} | ${(rawCpu / (r.cpuUsPerRequest || 1)).toFixed(2)}x | ${r.latencyP99Ms} | ${r.errors} |`,
   );
   const markdown = [
-    `autocannon, 32 connections, ${seconds} s per target after a warm-up, the four targets in turn in each of ${rounds} round(s); medians of req/s, of each round's ratio to raw, of CPU and of p99. One instance (manual scaling, max_concurrent_requests 100); "hello world" text. CPU µs/req: user + system CPU of the server's processes and threads (front, worker thread, instance process) per request; "CPU ratio" is raw's CPU per request over the target's.`,
+    `autocannon, 32 connections, ${seconds} s per target after a warm-up, the four targets in turn in each of ${rounds} round(s); medians of req/s, of each round's ratio to raw, of CPU and of p99. Front: gaekit's \`servePipeline\` dispatching straight into the scheduler. One instance (manual scaling, max_concurrent_requests 100); "hello world" text. CPU µs/req: user + system CPU of the server's processes and threads (front, worker thread, instance process) per request; "CPU ratio" is raw's CPU per request over the target's.`,
     '',
     '| target | req/s | ratio to raw | target ratio | CPU µs/req | CPU ratio | p99 ms | errors |',
     '|---|---|---|---|---|---|---|---|',
