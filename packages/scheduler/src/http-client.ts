@@ -323,21 +323,23 @@ class Connection {
             this.#keep(data, at, stop);
             return;
           }
-          const line = data.toString('latin1', at, lineEnd).replace(/\r$/, '');
+          // The line without its LF and the CR before it.
+          const lineStart = at;
+          const textEnd = lineEnd > at && data[lineEnd - 1] === 13 ? lineEnd - 1 : lineEnd;
           at = lineEnd + 1;
           if (this.state === Body.Trailers) {
-            if (line === '') {
+            if (textEnd === lineStart) {
               this.#endBody(at, stop);
               return;
             }
             continue; // Trailer fields are dropped, as the front never sends them on.
           }
-          const size = /^([0-9a-fA-F]+)[ \t]*(?:;.*)?$/.exec(line);
-          if (!size) {
+          const size = chunkSize(data, lineStart, textEnd);
+          if (size === -1) {
             this.#protocolError('bad chunk size');
             return;
           }
-          this.remaining = Number.parseInt(size[1] as string, 16);
+          this.remaining = size;
           this.state = this.remaining === 0 ? Body.Trailers : Body.ChunkData;
           break;
         }
@@ -482,6 +484,29 @@ class Connection {
     }
     return undefined;
   }
+}
+
+/**
+ * The size on a chunk-size line (bytes `[start, end)`, without the line end): hex digits,
+ * optional spaces or tabs, an optional `;` extension without a CR; -1 when it is anything
+ * else. Read byte by byte: node:http apps answer in chunks when they call `writeHead`.
+ */
+function chunkSize(data: Buffer, start: number, end: number): number {
+  let i = start;
+  let size = 0;
+  for (; i < end; i++) {
+    const c = data[i] as number;
+    const digit =
+      c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (digit === -1) break;
+    size = size * 16 + digit;
+  }
+  if (i === start) return -1;
+  while (i < end && (data[i] === 32 || data[i] === 9)) i++;
+  if (i === end) return size;
+  if (data[i] !== 59) return -1;
+  for (i++; i < end; i++) if (data[i] === 13) return -1;
+  return size;
 }
 
 /** A copy of `[from, to)` (the read buffer is overwritten by the next read). */

@@ -443,6 +443,23 @@ describe('LoopbackClient', () => {
     expect(connections).toHaveLength(2);
   });
 
+  it('reads chunk-size lines strictly: hex in either case, spaces and extensions, bad sizes refused', async () => {
+    const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const answers = [
+      `${head}A\r\n0123456789\r\n1 \t;name="x y"\r\n!\r\n0\r\n\r\n`,
+      `${head}b\n0123456789a\r\n0\n\n`,
+      `${head} 5\r\nhello\r\n0\r\n\r\n`,
+      `${head}\r\nhello\r\n0\r\n\r\n`,
+      `${head}5x\r\nhello\r\n0\r\n\r\n`,
+      `${head}5;a\rb\r\nhello\r\n0\r\n\r\n`,
+    ];
+    const { client } = await scripted((socket, n) => socket.write(answers[n] as string));
+    expect((await send(client)).text).toBe('0123456789!');
+    // A bare LF ends a size line or the trailers (after the data, CRLF is required).
+    expect((await send(client)).text).toBe('0123456789a');
+    for (let i = 0; i < 4; i++) await expect(send(client)).rejects.toThrow(/bad chunk size/);
+  });
+
   it('sends a body with its head, and talks to node:http with keep-alive', async () => {
     const client = await listen(
       createHttpServer((req, res) => {
