@@ -1,5 +1,11 @@
 import { pathToFileURL } from 'node:url';
-import { createLogging, getRequestContext, type Logging, traceFromHeaders } from '@gaekit/logging';
+import {
+  type ActiveRequest,
+  createLogging,
+  getRequestContext,
+  type Logging,
+  traceFromHeaders,
+} from '@gaekit/logging';
 import { attributionSink } from './attribution.js';
 import type { Deadline } from './deadline.js';
 import type { CrashInfo, Driver, DriverContext } from './driver.js';
@@ -7,6 +13,16 @@ import { type FetchHandler, runFetchNow, toFetch } from './handler.js';
 import { attributeInlineOutput, flushInlineOutput, unattributed } from './inline-output.js';
 import { installLightResponse } from './light-response.js';
 import type { RequestRecord, ResponseRecord } from './types.js';
+
+/** Files the request's unfinished output and ends its scope (a 500 when it has no answer). */
+function endScope(active: ActiveRequest, response: ResponseRecord | undefined): void {
+  flushInlineOutput(active);
+  active.end(
+    response
+      ? { status: response.status, responseSize: response.body.byteLength }
+      : { status: 500 },
+  );
+}
 
 /** A module path (absolute or relative to `root`) or URL, or the handler itself. */
 export type InlineSource = { handler: FetchHandler } | { module: string };
@@ -107,27 +123,23 @@ export class InlineDriver implements Driver {
     try {
       answer = active.run(() => runFetchNow(fetch, request, signal));
     } catch (error) {
-      flushInlineOutput(active);
-      active.end({ status: 500 });
+      endScope(active, undefined);
       throw error;
     }
     if (!(answer instanceof Promise)) {
       // The handler answered in the same tick: its scope ends now, so output that microtasks
       // it queued write later is not the request's (as after an async handler's answer).
       // Keeping the scope open for them cost a quarter of an inline request's CPU.
-      flushInlineOutput(active);
-      active.end({ status: answer.status, responseSize: answer.body.byteLength });
+      endScope(active, answer);
       return answer;
     }
     return answer.then(
       (response) => {
-        flushInlineOutput(active);
-        active.end({ status: response.status, responseSize: response.body.byteLength });
+        endScope(active, response);
         return response;
       },
       (error: unknown) => {
-        flushInlineOutput(active);
-        active.end({ status: 500 });
+        endScope(active, undefined);
         throw error;
       },
     );
