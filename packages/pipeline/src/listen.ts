@@ -74,6 +74,18 @@ export interface ServeOptions extends ListenOptions {
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
+/** The server's own 500 when answering failed. */
+function failureRecord(error: unknown, serverName: string): ResponseRecord {
+  return {
+    status: 500,
+    headers: [
+      ['Content-Type', 'text/plain'],
+      ['Server', serverName],
+    ],
+    body: new TextEncoder().encode(`${String(error)}\n`),
+  };
+}
+
 /**
  * Answers made during one turn of the event loop, written together in its check phase, right
  * after the turn's I/O callbacks (an answer made in the check or close phase goes with the
@@ -81,6 +93,7 @@ type AnyRequest = IncomingMessage | Http2ServerRequest;
  * itself on a VM; written back to back, one wake-up serves the whole batch.
  */
 class WriteBatch {
+  readonly #serverName: string;
   #responses: ServerResponse[] = [];
   #records: ResponseRecord[] = [];
   #heads: boolean[] = [];
@@ -97,14 +110,17 @@ class WriteBatch {
       const res = responses[i] as ServerResponse;
       try {
         sendNodeResponse(res, records[i] as ResponseRecord, { head: heads[i] as boolean });
-      } catch {
+      } catch (error) {
         // A malformed record (from a custom target) must not cost the rest of the batch.
-        if (!res.headersSent) {
-          res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal Server Error\n');
-        } else res.destroy();
+        if (res.headersSent) res.destroy();
+        else sendNodeResponse(res, failureRecord(error, this.#serverName));
       }
     }
   };
+
+  constructor(serverName: string) {
+    this.#serverName = serverName;
+  }
 
   add(res: ServerResponse, response: ResponseRecord, head: boolean): void {
     this.#responses.push(res);
@@ -165,7 +181,7 @@ export async function servePipeline(
   const serverName = options.server ?? 'Google Frontend';
   const tls = options.key !== undefined && options.cert !== undefined;
   const limits = options.limits ?? {};
-  const batch = new WriteBatch();
+  const batch = new WriteBatch(serverName);
   const listener = (req: AnyRequest, res: AnyResponse) => {
     const h2 = req.httpVersionMajor === 2;
     const send = (response: ResponseRecord) => {
@@ -173,16 +189,7 @@ export async function servePipeline(
       if (h2) sendH2(res as Http2ServerResponse, response, head);
       else batch.add(res as ServerResponse, response, head);
     };
-    const fail = (error: unknown) => {
-      send({
-        status: 500,
-        headers: [
-          ['Content-Type', 'text/plain'],
-          ['Server', serverName],
-        ],
-        body: new TextEncoder().encode(`${String(error)}\n`),
-      });
-    };
+    const fail = (error: unknown) => send(failureRecord(error, serverName));
     const onRead = (read: NodeReadResult) => {
       if (!read.ok) {
         send({ ...read.rejection, headers: [...read.rejection.headers, ['Server', serverName]] });
