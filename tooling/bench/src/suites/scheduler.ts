@@ -13,9 +13,18 @@
  * dispatches straight into the scheduler: no routing, cache or static files in the way.
  * One instance each (manual scaling, max_concurrent_requests 100), so the figures compare the
  * cost of the front, the scheduler and the instance transport, not the number of instances.
+ *
+ * Two ceilings are measured in the same rounds, so the targets can be read against what this
+ * machine allows at all:
+ * - forwarder: a bare node:http server that forwards each request to the same `server.mjs`
+ *   over a kept-alive loopback socket and copies the answer back, with no logic at all (no
+ *   limits, headers, logs or scheduling): what any process front costs at the least here;
+ * - front only: gaekit's `servePipeline` answering a fixed record itself, no instance: what
+ *   gaekit's front costs before any instance kind is involved.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +43,7 @@ const HANDLER_APP = `export default {
 };
 `;
 
-type Target = 'raw' | 'process' | 'worker' | 'inline';
+type Target = 'raw' | 'forwarder' | 'front-only' | 'process' | 'worker' | 'inline';
 
 /** Runs as the front when this file is started with `--front KIND APP_DIR`. */
 async function front(kind: 'process' | 'worker' | 'inline', appDir: string): Promise<void> {
@@ -69,12 +78,93 @@ async function front(kind: 'process' | 'worker' | 'inline', appDir: string): Pro
   });
 }
 
+/** gaekit's front answering a fixed record itself: the ceiling of every instance kind. */
+async function frontOnly(): Promise<void> {
+  const { servePipeline } = await import('@gaekit/pipeline');
+  const body = new TextEncoder().encode('hello world');
+  const answer = () => ({
+    status: 200,
+    headers: [['content-type', 'text/plain']] as Array<[string, string]>,
+    body,
+  });
+  const server = await servePipeline(
+    { handle: async () => answer(), handleNow: answer },
+    { port: 0, host: '127.0.0.1' },
+  );
+  console.log(`listening ${server.port}`);
+  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+/**
+ * The least a process front can do: node:http in, the request line and Host out on a
+ * kept-alive socket to the app, the answer's status, type and body back. Enough for the
+ * suite's app (one fixed answer with a Content-Length); not a general client.
+ */
+async function forwarder(appDir: string): Promise<void> {
+  const { createServer } = await import('node:http');
+  const { connect, createServer: createNetServer } = await import('node:net');
+  const appPort = await new Promise<number>((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  const app = spawn(process.execPath, ['server.mjs'], {
+    cwd: appDir,
+    env: { ...process.env, PORT: String(appPort) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await listeningPort(app, 'forwarded app');
+  type Pending = (status: number, type: string, body: Buffer) => void;
+  const idle: Array<{ socket: Socket; pending?: Pending }> = [];
+  const open = () => {
+    const connection: { socket: Socket; pending?: Pending } = {
+      socket: connect({ port: appPort, host: '127.0.0.1', noDelay: true }),
+    };
+    let buffered: Buffer = Buffer.alloc(0);
+    connection.socket.on('data', (chunk: Buffer) => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      const headEnd = buffered.indexOf('\r\n\r\n');
+      if (headEnd === -1) return;
+      const head = buffered.toString('latin1', 0, headEnd);
+      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffered.length < headEnd + 4 + length) return;
+      const body = buffered.subarray(headEnd + 4, headEnd + 4 + length);
+      buffered = Buffer.alloc(0);
+      const pending = connection.pending;
+      connection.pending = undefined;
+      idle.push(connection);
+      pending?.(
+        Number(head.slice(9, 12)),
+        /content-type: *([^\r]*)/i.exec(head)?.[1] ?? 'text/plain',
+        body,
+      );
+    });
+    return connection;
+  };
+  const server = createServer((req, res) => {
+    const connection = idle.pop() ?? open();
+    connection.pending = (status, type, body) =>
+      res.writeHead(status, { 'content-type': type, 'content-length': body.length }).end(body);
+    connection.socket.write(`${req.method} ${req.url} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+    req.resume();
+  });
+  server.listen(0, '127.0.0.1', () =>
+    console.log(`listening ${(server.address() as { port: number }).port}`),
+  );
+  process.on('SIGTERM', () => {
+    app.kill('SIGKILL');
+    process.exit(0);
+  });
+}
+
 const frontIndex = process.argv.indexOf('--front');
 if (frontIndex !== -1) {
-  await front(
-    process.argv[frontIndex + 1] as 'process' | 'worker' | 'inline',
-    process.argv[frontIndex + 2] as string,
-  );
+  const kind = process.argv[frontIndex + 1] as Target;
+  const appDir = process.argv[frontIndex + 2] as string;
+  if (kind === 'forwarder') await forwarder(appDir);
+  else if (kind === 'front-only') await frontOnly();
+  else await front(kind as 'process' | 'worker' | 'inline', appDir);
 }
 
 /** Starts a server process and resolves with it and its port once it prints `listening PORT`. */
@@ -185,7 +275,7 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   writeFileSync(join(appDir, 'package.json'), '{ "type": "module", "private": true }\n');
   const seconds = smoke ? 1 : 5;
   const rounds = smoke ? 1 : 3;
-  const targets: Target[] = ['raw', 'process', 'worker', 'inline'];
+  const targets: Target[] = ['raw', 'forwarder', 'front-only', 'process', 'worker', 'inline'];
   const measured: Measured[][] = [];
   try {
     for (let round = 0; round < rounds; round++) {
@@ -215,12 +305,20 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
   });
   const rawCpu = results[0]?.cpuUsPerRequest || 1;
   const targetsFor: Partial<Record<Target, string>> = { process: '>= 0.5x', worker: '>= 0.6x' };
+  const names: Record<Target, string> = {
+    raw: 'raw node:http (baseline)',
+    forwarder: 'ceiling: forwarder without logic',
+    'front-only': 'ceiling: gaekit front, fixed answer',
+    process: 'process instance',
+    worker: 'worker instance',
+    inline: 'inline instance',
+  };
   const rows = results.map(
     (r) =>
-      `| ${r.target === 'raw' ? 'raw node:http (baseline)' : `${r.target} instance`} | ${r.requestsPerSecond} | ${r.ratioToRaw.toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.cpuUsPerRequest} | ${(rawCpu / (r.cpuUsPerRequest || 1)).toFixed(2)}x | ${r.latencyP99Ms} | ${r.errors} |`,
+      `| ${names[r.target]} | ${r.requestsPerSecond} | ${r.ratioToRaw.toFixed(2)}x | ${targetsFor[r.target] ?? ''} | ${r.cpuUsPerRequest} | ${(rawCpu / (r.cpuUsPerRequest || 1)).toFixed(2)}x | ${r.latencyP99Ms} | ${r.errors} |`,
   );
   const markdown = [
-    `autocannon, 32 connections, ${seconds} s per target after a warm-up, the four targets in turn in each of ${rounds} round(s); medians of req/s, of each round's ratio to raw, of CPU and of p99. Front: gaekit's \`servePipeline\` dispatching straight into the scheduler. One instance (manual scaling, max_concurrent_requests 100); "hello world" text. CPU µs/req: user + system CPU of the server's processes and threads (front, worker thread, instance process) per request; "CPU ratio" is raw's CPU per request over the target's.`,
+    `autocannon, 32 connections, ${seconds} s per target after a warm-up, the six targets in turn in each of ${rounds} round(s); medians of req/s, of each round's ratio to raw, of CPU and of p99. Front: gaekit's \`servePipeline\` dispatching straight into the scheduler. One instance (manual scaling, max_concurrent_requests 100); "hello world" text. The two ceilings: a bare node:http server forwarding to the same app over a kept-alive socket with no logic at all (the least any process front costs here), and gaekit's front answering a fixed record itself (no instance). CPU µs/req: user + system CPU of the server's processes and threads (front, worker thread, instance process) per request; "CPU ratio" is raw's CPU per request over the target's.`,
     '',
     '| target | req/s | ratio to raw | target ratio | CPU µs/req | CPU ratio | p99 ms | errors |',
     '|---|---|---|---|---|---|---|---|',
