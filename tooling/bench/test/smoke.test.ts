@@ -54,6 +54,7 @@ it('runs every suite in smoke mode and writes the report', async () => {
   const servers = new Set(http.measured.map((m) => m.server));
   expect([...servers].sort()).toEqual(
     [
+      'ceiling-front-only',
       'express',
       'fastify',
       'fastify-features',

@@ -40,7 +40,8 @@ type ServerName =
   | 'h3'
   | 'gaekit-inline'
   | 'gaekit-worker'
-  | 'gaekit-process';
+  | 'gaekit-process'
+  | 'ceiling-front-only';
 
 const ALL_SERVERS: ServerName[] = [
   'fastify',
@@ -51,7 +52,16 @@ const ALL_SERVERS: ServerName[] = [
   'gaekit-inline',
   'gaekit-worker',
   'gaekit-process',
+  'ceiling-front-only',
 ];
+
+/**
+ * A ceiling, not a peer: gaekit's front (`servePipeline`: the request read into a record,
+ * the answer written at the end of the turn) answering a fixed record itself, with no
+ * routing, headers, logs, cache or app. Whatever the pipeline does is added to this, so it
+ * bounds what the pipeline can reach on this machine. Measured on the dynamic route only.
+ */
+const CEILING_ROUTES = ['/hello'];
 
 interface Bodies {
   HELLO: string;
@@ -155,6 +165,21 @@ async function serve(name: ServerName, root: string): Promise<void> {
       app.get('/static/file.bin', () => new Response(staticBody, { headers: STATIC_HEADERS }));
       const server = createServer(toNodeHandler(app));
       server.listen(0, '127.0.0.1', () => announce((server.address() as { port: number }).port));
+      return;
+    }
+    case 'ceiling-front-only': {
+      const { servePipeline } = await import('@gaekit/pipeline');
+      const body = new TextEncoder().encode(HELLO);
+      const answer = () => ({
+        status: 200,
+        headers: [['content-type', 'text/plain']] as Array<[string, string]>,
+        body,
+      });
+      const server = await servePipeline(
+        { handle: async () => answer(), handleNow: answer },
+        { port: 0, host: '127.0.0.1' },
+      );
+      announce(server.port);
       return;
     }
     default: {
@@ -336,6 +361,7 @@ async function measureServer(
     const pid = child.pid ?? 0;
     for (const route of routes) {
       if (route.gaekitOnly && !name.startsWith('gaekit')) continue;
+      if (name.startsWith('ceiling') && !CEILING_ROUTES.includes(route.name)) continue;
       results.push(await load(name, port, pid, route, seconds, warmup));
     }
     return results;
@@ -394,7 +420,7 @@ export async function run({ smoke }: { smoke: boolean }): Promise<SuiteResult> {
       .map((r) => `${r.name} ${fmt(rawRps(r.name).drift * 100, 1)} %`)
       .join(', ');
     const markdown = [
-      `autocannon, 20 connections, ${seconds} s per route after ${warmup} s warm-up${hasTaskset ? '; server on core 0, load generator on core 1' : ''}. "× raw" is requests/s over raw node:http on the same route (mean of the first and last raw runs; the cache hit is compared with raw /json). Raw drift, last vs first: ${drift}. gaekit runs the whole front end (headers, routing, limits, logs, cache, gzip); raw and the peers do not gzip.`,
+      `autocannon, 20 connections, ${seconds} s per route after ${warmup} s warm-up${hasTaskset ? '; server on core 0, load generator on core 1' : ''}. "× raw" is requests/s over raw node:http on the same route (mean of the first and last raw runs; the cache hit is compared with raw /json). Raw drift, last vs first: ${drift}. gaekit runs the whole front end (headers, routing, limits, logs, cache, gzip); raw and the peers do not gzip. "ceiling-front-only" is not a peer: gaekit's front (servePipeline) answering a fixed record itself, with no routing, headers, logs or app, the most the pipeline could reach here (/hello only).`,
       '',
       ...table,
     ].join('\n');
