@@ -49,11 +49,11 @@ function realRequest(
   }
 }
 
-function lenientHeaders(pairs: HeaderPairs): Headers {
+function lenientHeaders(pairs: HeaderPairs, Made: typeof Headers = Headers): Headers {
   try {
-    return new Headers(pairs);
+    return new Made(pairs);
   } catch {
-    const headers = new Headers();
+    const headers = new Made();
     for (const [name, value] of pairs) {
       try {
         headers.append(name, value);
@@ -108,6 +108,25 @@ function signalOf(lazy: Lazy): AbortSignal {
   return made;
 }
 
+/**
+ * The Headers a lazy Request hands out before its real Request exists. undici copies the
+ * headers into a Request it makes, so edits made here once it exists are made on its headers
+ * too: clones and copies see them, as with a real Request.
+ */
+class LazyHeaders extends Headers {
+  owner: Lazy | undefined;
+}
+for (const name of ['set', 'append', 'delete'] as const) {
+  const edit = Headers.prototype[name] as (this: Headers, ...args: string[]) => void;
+  Object.defineProperty(LazyHeaders.prototype, name, {
+    value(this: LazyHeaders, ...args: string[]) {
+      edit.apply(this, args);
+      const made = this.owner?.[REAL];
+      if (made) edit.apply(made.headers, args);
+    },
+  });
+}
+
 const lazyPrototype: object = Object.create(Request.prototype, {
   method: {
     get(this: Lazy) {
@@ -122,7 +141,14 @@ const lazyPrototype: object = Object.create(Request.prototype, {
   headers: {
     get(this: Lazy) {
       // Once made, the real Request's own Headers serve, so both show the same fields.
-      this[HEADERS] ??= this[REAL]?.headers ?? lenientHeaders(this[RECORD].headers);
+      if (this[HEADERS]) return this[HEADERS];
+      if (this[REAL]) {
+        this[HEADERS] = this[REAL].headers;
+      } else {
+        const headers = lenientHeaders(this[RECORD].headers, LazyHeaders) as LazyHeaders;
+        headers.owner = this;
+        this[HEADERS] = headers;
+      }
       return this[HEADERS];
     },
   },

@@ -144,6 +144,23 @@ describe('toWebRequest', () => {
     expect(request.clone().headers.get('x-new')).toBe('y');
   });
 
+  it('edits to headers read before the body is, made after, reach clones and copies', async () => {
+    const request = toWebRequest(record('POST', 'payload'), new AbortController().signal);
+    const headers = request.headers;
+    // Reading the body makes the Request behind a lazy one; the app keeps its Headers.
+    expect(await request.clone().text()).toBe('payload');
+    headers.set('x-late', 'yes');
+    request.headers.append('x-a', '2');
+    headers.delete('content-type');
+    expect(request.headers).toBe(headers);
+    for (const copy of [request.clone(), new Request(request)]) {
+      expect(copy.headers.get('x-late')).toBe('yes');
+      expect(copy.headers.get('x-a')).toBe('1, 2');
+      expect(copy.headers.has('content-type')).toBe(false);
+      expect(await copy.text()).toBe('payload');
+    }
+  });
+
   it('new Request(request) and fetch(request) take it as a real one, signal included', async () => {
     const controller = new AbortController();
     const copy = new Request(toWebRequest(record('POST', 'body!'), () => controller.signal));
