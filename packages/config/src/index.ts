@@ -63,6 +63,7 @@ export {
   OTHER_CONFIG_FILES,
   type OtherConfigName,
 } from './load.js';
+export { captureCount, type TranslatedPattern, translatePattern } from './pattern.js';
 export {
   defineQueues,
   parseQueues,

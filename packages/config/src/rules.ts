@@ -3,6 +3,7 @@ import { showValue } from './diagnostics.js';
 import { ENV_NAME_PATTERN } from './formats.js';
 import { checkHttpHeaders } from './headers.js';
 import { fieldName, type PathStyle } from './keys.js';
+import { captureCount, translatePattern } from './pattern.js';
 import {
   INSTANCE_CLASSES,
   isNodeRuntime,
@@ -78,38 +79,30 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function regexProblem(pattern: unknown, path: (string | number)[]): Problem | undefined {
+/** The pattern compiled as the router runs it (Python syntax translated), or the problem. */
+function compiled(
+  pattern: unknown,
+  path: (string | number)[],
+): { regex: RegExp } | { problem: Problem } | undefined {
   if (typeof pattern !== 'string') return undefined;
   try {
-    new RegExp(pattern);
-    return undefined;
+    const { source, flags } = translatePattern(pattern);
+    return { regex: new RegExp(source, flags) };
   } catch (error) {
     return {
-      code: 'config/invalid-regex',
-      path,
-      message: `${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message})`,
-      allowed: 'a POSIX extended regular expression',
+      problem: {
+        code: 'config/invalid-regex',
+        path,
+        message: `${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message})`,
+        allowed: 'a regular expression (Python syntax, as App Engine reads it)',
+      },
     };
   }
 }
 
-/** Counts the capture groups of a URL pattern (parentheses that are not escaped, not `(?`). */
-function groupCount(pattern: string): number {
-  let count = 0;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      i++;
-    } else if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') {
-      inClass = true;
-    } else if (c === '(' && pattern[i + 1] !== '?') {
-      count++;
-    }
-  }
-  return count;
+function regexProblem(pattern: unknown, path: (string | number)[]): Problem | undefined {
+  const result = compiled(pattern, path);
+  return result && 'problem' in result ? result.problem : undefined;
 }
 
 function checkHandler(
@@ -212,9 +205,11 @@ function checkHandler(
         hint: `Write ${JSON.stringify(`/${url}`)}.`,
       });
     } else {
-      const bad = regexProblem(url, [...path, 'url']);
+      const result = compiled(url, [...path, 'url']);
+      const bad = result && 'problem' in result ? result.problem : undefined;
+      const groups = result && 'regex' in result ? captureCount(result.regex) : 0;
       if (bad) problems.push(bad);
-      else if (type === 'staticDir' && groupCount(url) > 0) {
+      else if (type === 'staticDir' && groups > 0) {
         problems.push({
           code: 'config/invalid-url-pattern',
           path: [...path, 'url'],
@@ -224,7 +219,6 @@ function checkHandler(
         });
       }
       if (!bad && type === 'staticFiles' && typeof handler.staticFiles === 'string') {
-        const groups = groupCount(url);
         for (const match of handler.staticFiles.matchAll(/\\(\d)/g)) {
           if (Number(match[1]) > groups) {
             problems.push({

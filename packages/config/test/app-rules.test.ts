@@ -393,6 +393,50 @@ describe('§1.14.4 handlers', () => {
       );
     });
 
+    it("reads patterns as Python's re does, as the router runs them", () => {
+      expectValid(
+        node({
+          handlers: [
+            { url: '/(?P<user>\\w+)/(?P=user)\\Z', script: 'auto' },
+            {
+              url: '/(?P<name>[^/]+)\\.png',
+              staticFiles: 'img/\\1.png',
+              upload: 'img/[]x]+\\.png',
+            },
+            { url: '/.*', script: 'auto' },
+          ],
+        }),
+      );
+      expectOneError(
+        node({ handlers: [{ url: '(?x)/a b', script: 'auto' }] }),
+        'config/invalid-regex',
+        'handlers[0].url',
+        'verbose patterns',
+      );
+      expectOneError(
+        node({
+          handlers: [
+            { url: '/(?P<dir>img)', staticDir: 'public' },
+            { url: '/.*', script: 'auto' },
+          ],
+        }),
+        'config/invalid-url-pattern',
+        'handlers[0].url',
+        'must not contain groups',
+      );
+      expectOneError(
+        node({
+          handlers: [
+            { url: '/(?P<name>.+)', staticFiles: 'img/\\2', upload: 'img/.+' },
+            { url: '/.*', script: 'auto' },
+          ],
+        }),
+        'config/invalid-back-reference',
+        'handlers[0].staticFiles',
+        'it has 1',
+      );
+    });
+
     it('rejects groups in the url of a static_dir handler', () => {
       expectOneError(
         node({
@@ -767,6 +811,7 @@ describe('§1.14.6 python27', () => {
 
   it('rejects invalid skip_files regular expressions, one or in a list', () => {
     expectValid(py27({ skipFiles: '^(.*/)?\\.git/.*$' }));
+    expectValid(py27({ skipFiles: ['^(?P<dot>\\.)git/.*\\Z'] }));
     expectOneError(
       py27({ skipFiles: '(' }),
       'config/invalid-regex',

@@ -1,4 +1,4 @@
-import type { Handler } from '@gaekit/config';
+import { captureCount, type Handler, translatePattern } from '@gaekit/config';
 import { InvalidPatternError, REASONS } from './errors.js';
 import {
   decodePath,
@@ -7,7 +7,7 @@ import {
   normalizeDotSegments,
   unsafeFileReason,
 } from './path.js';
-import { captureCount, literalPrefix, simpleTail, type Tail, translatePattern } from './pattern.js';
+import { literalPrefix, simpleTail, type Tail } from './pattern.js';
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
