@@ -13,7 +13,8 @@ export default defineApp({
   runtime: 'nodejs22',
   handlers: [
     { url: '/static', staticDir: 'public' },
-    { url: '/robots\\\\.txt', staticFiles: 'assets/robots.txt', upload: 'assets/robots\\\\.txt' },
+    // upload in Python syntax (a named group), as App Engine reads it.
+    { url: '/robots\\\\.txt', staticFiles: 'assets/robots.txt', upload: 'assets/(?P<name>robots)\\\\.txt' },
     { url: '/.*', script: 'auto' },
   ],
   errorHandlers: [{ file: 'errors/default.html' }],

@@ -1,6 +1,6 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GaeError } from '@gaekit/config';
+import { GaeError, translatePattern } from '@gaekit/config';
 import ignore, { type Ignore } from 'ignore';
 import { APP_ENGINE_LIMITS } from './constants.js';
 
@@ -94,11 +94,12 @@ const format = (n: number) => n.toLocaleString('en-US');
 function skipMatchers(skipFiles: DeployLimitOptions['skipFiles']): RegExp[] {
   if (skipFiles === undefined) return [];
   const list = Array.isArray(skipFiles) ? skipFiles : [skipFiles];
-  return list.map((pattern: string | RegExp) =>
-    typeof pattern === 'string'
-      ? new RegExp(`^(?:${pattern.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>')})`)
-      : pattern,
-  );
+  return list.map((pattern: string | RegExp) => {
+    if (typeof pattern !== 'string') return pattern;
+    // Python syntax, read as validation and the router read it; matched from the start.
+    const { source, flags } = translatePattern(pattern);
+    return new RegExp(`^(?:${source})`, flags);
+  });
 }
 
 async function readGcloudignore(dir: string): Promise<Ignore | undefined> {

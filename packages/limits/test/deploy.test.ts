@@ -89,6 +89,15 @@ describe('checkDeployLimits', () => {
     expect(report.skipped).toBe(4);
   });
 
+  it('reads skip_files strings in Python syntax, as validation and the router do', async () => {
+    const root = tree({ 'Secret.key': '', 'debug.log': '', 'debug.log.txt': '', 'app.js': '' });
+    const report = await checkDeployLimits(root, {
+      skipFiles: ['(?i)secret', '(?P<name>debug)\\.log\\Z'],
+    });
+    expect(report.files).toBe(2);
+    expect(report.skipped).toBe(2);
+  });
+
   it('honours .gcloudignore with negations and #!include', async () => {
     const root = tree({
       '.gcloudignore': '#!include:.gitignore\n.gcloudignore\nstatic/*.bin\n!static/keep.bin\n',

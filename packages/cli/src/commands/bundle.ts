@@ -16,6 +16,7 @@ import {
   type LoadedConfig,
   queueToYaml,
   toYaml,
+  translatePattern,
 } from '@gaekit/config';
 import { checkDeployLimits, type DeployLimitsReport } from '@gaekit/limits';
 import { build } from 'esbuild';
@@ -118,7 +119,9 @@ function staticFiles(root: string, app: AppConfig, outDir: string): string[] {
       for (const file of all) if (file.startsWith(prefix)) wanted.add(file);
     }
     if (handler.staticFiles && handler.upload) {
-      const upload = new RegExp(`^(?:${handler.upload})$`);
+      // Python syntax, read as validation and the router read it.
+      const { source, flags } = translatePattern(handler.upload);
+      const upload = new RegExp(`^(?:${source})$`, flags);
       for (const file of all) if (upload.test(file)) wanted.add(file);
     }
   }
