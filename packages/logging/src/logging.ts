@@ -91,6 +91,13 @@ export interface RequestEnd {
   urlMapEntry?: string;
   /** Whether the front-end cache answered it. @default unknown */
   cacheHit?: boolean;
+  /**
+   * The service that served it, when one process fronts several. @default the logging's
+   * `moduleId`
+   */
+  moduleId?: string;
+  /** The version that served it. @default the logging's `versionId` */
+  versionId?: string;
   /** When the response was sent, ms since the epoch. @default now */
   endTime?: number;
 }
@@ -312,8 +319,8 @@ export class RequestScope implements ActiveRequest {
       requestId: this.requestId,
       trace: this.trace,
       appId: this.logging.appId,
-      moduleId: this.logging.moduleId,
-      versionId: this.logging.versionId,
+      moduleId: result.moduleId ?? this.logging.moduleId,
+      versionId: result.versionId ?? this.logging.versionId,
       instanceId: this.instanceId,
       method: this.method,
       resource: this.resource,

@@ -166,6 +166,17 @@ describe('request context', () => {
     expect(() => log.log('LOUD' as never, 'x')).toThrowError(/not a severity/);
   });
 
+  it('takes the serving service and version from the end of a request when given', () => {
+    const logging = createLogging({ sinks: [], moduleId: 'default', versionId: 'v1' });
+    expect(
+      logging.startRequest().end({ status: 200, moduleId: 'api', versionId: 'v2' }),
+    ).toMatchObject({ moduleId: 'api', versionId: 'v2' });
+    expect(logging.startRequest().end({ status: 200 })).toMatchObject({
+      moduleId: 'default',
+      versionId: 'v1',
+    });
+  });
+
   it('fills the request entry with the request facts of spec §11.1', () => {
     const buffer = createLogBuffer();
     const logging = createLogging({

@@ -231,6 +231,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     wasLoadingRequest?: boolean;
     urlMapEntry?: string;
     cacheHit?: boolean;
+    moduleId?: string;
+    versionId?: string;
   }
 
   /** One request on its way through the stages (what the later, asynchronous ones need). */
@@ -381,6 +383,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       }
       const service = services.get(target.service);
       if (!service) return platform(notFoundPage(path));
+      flight.facts.moduleId = service.name;
+      flight.facts.versionId = service.version;
 
       const login = handleLoginPage(incoming, url);
       if (login) return platform(login);

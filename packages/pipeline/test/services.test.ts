@@ -55,6 +55,23 @@ describe('services, versions and dispatch', () => {
     expect((await send('admin.example.com', '/anything')).text).toBe('admin /anything');
   });
 
+  it("writes the serving service and version into each request's log entry", async () => {
+    for (const [host, path] of [
+      ['localhost:8080', '/log-default'],
+      ['localhost:8080', '/api/log'],
+      ['admin.example.com', '/log-admin'],
+    ] as const) {
+      await send(host, path);
+    }
+    const served = (resource: string) => {
+      const [entry] = pipeline.logs.query({ pathPrefix: resource, limit: 1 });
+      return `${entry?.moduleId}@${entry?.versionId}`;
+    };
+    expect(served('/log-default')).toBe('default@dev');
+    expect(served('/api/log')).toBe('api@v2');
+    expect(served('/log-admin')).toBe('admin@dev');
+  });
+
   it('never dispatches /_ah/ paths', async () => {
     expect((await send('localhost', '/_ah/api/x')).text).toBe('default /_ah/api/x');
   });
