@@ -182,6 +182,12 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     }
   };
 
+  if (options.services !== undefined && !Array.isArray(options.services)) {
+    // A JavaScript caller may pass one service, or services by name: say what is expected.
+    throw new TypeError(
+      `services must be an array of service options ([{ config, handler }, ...]), got ${typeof options.services}`,
+    );
+  }
   const serviceOptions: ServiceOptions[] = [];
   if (options.config !== undefined || options.configPath !== undefined || !options.services) {
     serviceOptions.push(options);

@@ -111,6 +111,17 @@ describe('refusing a configuration it cannot run', () => {
     await pipeline.close();
   });
 
+  it('says what services must be when it is not a list', () => {
+    expect(() =>
+      createPipeline({
+        config: { runtime: 'nodejs22' },
+        services: { api: { config: { runtime: 'nodejs22' } } } as never,
+      }),
+    ).toThrow(
+      'services must be an array of service options ([{ config, handler }, ...]), got object',
+    );
+  });
+
   it('needs a default service', async () => {
     const pipeline = createPipeline({
       services: [{ config: { runtime: 'nodejs22', service: 'api' }, handler: answer('api') }],
