@@ -116,9 +116,36 @@ async function forwarder(appDir: string): Promise<void> {
   });
   await listeningPort(app, 'forwarded app');
   type Pending = (status: number, type: string, body: Buffer) => void;
-  const idle: Array<{ socket: Socket; pending?: Pending }> = [];
-  const open = () => {
-    const connection: { socket: Socket; pending?: Pending } = {
+  interface Connection {
+    socket: Socket;
+    pending?: Pending | undefined;
+  }
+  const idle = new Set<Connection>();
+  /** The body of an answer in `buffered` after its head, or undefined until all of it is in. */
+  const bodyOf = (head: string, buffered: Buffer, at: number) => {
+    const length = /content-length: *(\d+)/i.exec(head)?.[1];
+    if (length !== undefined) {
+      const end = at + Number(length);
+      return buffered.length < end ? undefined : { body: buffered.subarray(at, end), end };
+    }
+    // node:http answers in chunks after writeHead(): size line, data, CRLF; 0 ends it.
+    const parts: Buffer[] = [];
+    let i = at;
+    for (;;) {
+      const line = buffered.indexOf('\r\n', i);
+      if (line === -1) return undefined;
+      const size = Number.parseInt(buffered.toString('latin1', i, line), 16);
+      if (size === 0) {
+        const end = line + 4;
+        return buffered.length < end ? undefined : { body: Buffer.concat(parts), end };
+      }
+      if (buffered.length < line + 2 + size + 2) return undefined;
+      parts.push(buffered.subarray(line + 2, line + 2 + size));
+      i = line + 2 + size + 2;
+    }
+  };
+  const open = (): Connection => {
+    const connection: Connection = {
       socket: connect({ port: appPort, host: '127.0.0.1', noDelay: true }),
     };
     let buffered: Buffer = Buffer.alloc(0);
@@ -127,23 +154,38 @@ async function forwarder(appDir: string): Promise<void> {
       const headEnd = buffered.indexOf('\r\n\r\n');
       if (headEnd === -1) return;
       const head = buffered.toString('latin1', 0, headEnd);
-      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buffered.length < headEnd + 4 + length) return;
-      const body = buffered.subarray(headEnd + 4, headEnd + 4 + length);
-      buffered = Buffer.alloc(0);
+      const answer = bodyOf(head, buffered, headEnd + 4);
+      if (!answer) return;
+      buffered = buffered.subarray(answer.end);
       const pending = connection.pending;
       connection.pending = undefined;
-      idle.push(connection);
+      idle.add(connection);
       pending?.(
         Number(head.slice(9, 12)),
         /content-type: *([^\r]*)/i.exec(head)?.[1] ?? 'text/plain',
-        body,
+        answer.body,
       );
     });
+    // The app closes kept-alive connections it finds idle: never reuse one, answer what waits.
+    const gone = () => {
+      idle.delete(connection);
+      const pending = connection.pending;
+      connection.pending = undefined;
+      pending?.(502, 'text/plain', Buffer.from('the app closed the connection'));
+    };
+    connection.socket.on('close', gone);
+    connection.socket.on('error', gone);
     return connection;
   };
+  const take = (): Connection => {
+    for (const connection of idle) {
+      idle.delete(connection);
+      return connection;
+    }
+    return open();
+  };
   const server = createServer((req, res) => {
-    const connection = idle.pop() ?? open();
+    const connection = take();
     connection.pending = (status, type, body) =>
       res.writeHead(status, { 'content-type': type, 'content-length': body.length }).end(body);
     connection.socket.write(`${req.method} ${req.url} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
@@ -152,10 +194,8 @@ async function forwarder(appDir: string): Promise<void> {
   server.listen(0, '127.0.0.1', () =>
     console.log(`listening ${(server.address() as { port: number }).port}`),
   );
-  process.on('SIGTERM', () => {
-    app.kill('SIGKILL');
-    process.exit(0);
-  });
+  process.on('exit', () => app.kill('SIGKILL'));
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 const frontIndex = process.argv.indexOf('--front');
@@ -238,6 +278,12 @@ async function measure(target: Target, appDir: string, seconds: number): Promise
   const { child, port } = await startServer(target, appDir);
   try {
     const url = `http://127.0.0.1:${port}/`;
+    // Every target must give the app's own answer, or its figures mean nothing.
+    const check = await fetch(url);
+    const text = await check.text();
+    if (check.status !== 200 || text !== 'hello world') {
+      throw new Error(`${target} answered ${check.status} ${JSON.stringify(text)}`);
+    }
     await autocannon({ url, connections: 32, duration: Math.max(1, Math.round(seconds / 4)) });
     const before = child.pid === undefined ? 0 : cpuSeconds(child.pid);
     const result = await autocannon({ url, connections: 32, duration: seconds });
