@@ -113,17 +113,23 @@ function signalOf(lazy: Lazy): AbortSignal {
  * headers into a Request it makes, so edits made here once it exists are made on its headers
  * too: clones and copies see them, as with a real Request.
  */
-class LazyHeaders extends Headers {
-  owner: Lazy | undefined;
-}
+class LazyHeaders extends Headers {}
+/** The lazy Request each LazyHeaders belongs to (kept off the object: no own property shows). */
+const headersOwner = new WeakMap<Headers, Lazy>();
 for (const name of ['set', 'append', 'delete'] as const) {
   const edit = Headers.prototype[name] as (this: Headers, ...args: string[]) => void;
-  Object.defineProperty(LazyHeaders.prototype, name, {
-    value(this: LazyHeaders, ...args: string[]) {
+  // Named, writable and configurable, as Headers' own methods are.
+  const mirrored = {
+    [name](this: Headers, ...args: string[]): void {
       edit.apply(this, args);
-      const made = this.owner?.[REAL];
+      const made = headersOwner.get(this)?.[REAL];
       if (made) edit.apply(made.headers, args);
     },
+  }[name];
+  Object.defineProperty(LazyHeaders.prototype, name, {
+    value: mirrored,
+    writable: true,
+    configurable: true,
   });
 }
 
@@ -145,8 +151,8 @@ const lazyPrototype: object = Object.create(Request.prototype, {
       if (this[REAL]) {
         this[HEADERS] = this[REAL].headers;
       } else {
-        const headers = lenientHeaders(this[RECORD].headers, LazyHeaders) as LazyHeaders;
-        headers.owner = this;
+        const headers = lenientHeaders(this[RECORD].headers, LazyHeaders);
+        headersOwner.set(headers, this);
         this[HEADERS] = headers;
       }
       return this[HEADERS];

@@ -153,12 +153,18 @@ describe('toWebRequest', () => {
     request.headers.append('x-a', '2');
     headers.delete('content-type');
     expect(request.headers).toBe(headers);
+    // Nothing of the mirroring shows: no own properties, methods named and replaceable.
+    expect(Object.keys(headers)).toEqual([]);
+    expect(headers.set.name).toBe('set');
     for (const copy of [request.clone(), new Request(request)]) {
       expect(copy.headers.get('x-late')).toBe('yes');
       expect(copy.headers.get('x-a')).toBe('1, 2');
       expect(copy.headers.has('content-type')).toBe(false);
       expect(await copy.text()).toBe('payload');
     }
+    const replaced = () => undefined;
+    (headers as unknown as { set: unknown }).set = replaced;
+    expect(headers.set).toBe(replaced);
   });
 
   it('new Request(request) and fetch(request) take it as a real one, signal included', async () => {
