@@ -40,6 +40,8 @@ export function translatePattern(pattern: string): TranslatedPattern {
   }
   let out = '';
   let inClass = false;
+  /** Named groups opened so far: `(?P=name)` may only refer back to one of them. */
+  const names = new Set<string>();
   for (let i = 0; i < body.length; i++) {
     const c = body[i] as string;
     if (c === '\\') {
@@ -71,6 +73,8 @@ export function translatePattern(pattern: string): TranslatedPattern {
       continue;
     }
     if (c === '(' && body.startsWith('(?P<', i)) {
+      const close = body.indexOf('>', i);
+      if (close > i) names.add(body.slice(i + 4, close));
       out += '(?<';
       i += 3;
       continue;
@@ -78,7 +82,10 @@ export function translatePattern(pattern: string): TranslatedPattern {
     if (c === '(' && body.startsWith('(?P=', i)) {
       const close = body.indexOf(')', i);
       if (close < 0) throw new SyntaxError('unterminated (?P=name)');
-      out += `\\k<${body.slice(i + 4, close)}>`;
+      const name = body.slice(i + 4, close);
+      // JavaScript would read \k<name> as plain text when the pattern has no named group.
+      if (!names.has(name)) throw new SyntaxError(`unknown group name ${JSON.stringify(name)}`);
+      out += `\\k<${name}>`;
       i = close;
       continue;
     }

@@ -83,13 +83,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function compiled(
   pattern: unknown,
   path: (string | number)[],
-): { regex: RegExp } | { problem: Problem } | undefined {
+): { regex: RegExp } | { problem: Problem; reason: string } | undefined {
   if (typeof pattern !== 'string') return undefined;
   try {
     const { source, flags } = translatePattern(pattern);
     return { regex: new RegExp(source, flags) };
   } catch (error) {
     return {
+      reason: (error as Error).message,
       problem: {
         code: 'config/invalid-regex',
         path,
@@ -665,13 +666,28 @@ export function checkAppRules(input: unknown, options: AppRuleOptions): Problem[
     });
   }
   const skipFiles = Array.isArray(input.skipFiles) ? input.skipFiles : [input.skipFiles];
+  let eachValid = true;
   skipFiles.forEach((pattern, index) => {
     const bad = regexProblem(
       pattern,
       Array.isArray(input.skipFiles) ? ['skipFiles', index] : ['skipFiles'],
     );
-    if (bad) problems.push(bad);
+    if (bad) {
+      eachValid = false;
+      problems.push(bad);
+    }
   });
+  // gcloud joins the list with `|` into one pattern: flags such as (?i) then lead only if
+  // they are first, and group names must differ across the items.
+  if (eachValid && skipFiles.length > 1 && skipFiles.every((p) => typeof p === 'string')) {
+    const joined = compiled(skipFiles.join('|'), ['skipFiles']);
+    if (joined && 'problem' in joined) {
+      problems.push({
+        ...joined.problem,
+        message: `the ${name('skipFiles')} patterns joined with "|", as gcloud reads them, are not a valid regular expression (${joined.reason})`,
+      });
+    }
+  }
   if (input.main !== undefined && runtime !== undefined && !runtime.startsWith('go')) {
     problems.push({
       severity: 'warning',

@@ -407,6 +407,13 @@ describe('§1.14.4 handlers', () => {
           ],
         }),
       );
+      expectValid(node({ handlers: [{ url: '/(?P<a>x)(?P=a)', script: 'auto' }] }));
+      expectOneError(
+        node({ handlers: [{ url: '/(?P=a)', script: 'auto' }] }),
+        'config/invalid-regex',
+        'handlers[0].url',
+        'unknown group name "a"',
+      );
       expectOneError(
         node({ handlers: [{ url: '(?x)/a b', script: 'auto' }] }),
         'config/invalid-regex',
@@ -812,6 +819,20 @@ describe('§1.14.6 python27', () => {
   it('rejects invalid skip_files regular expressions, one or in a list', () => {
     expectValid(py27({ skipFiles: '^(.*/)?\\.git/.*$' }));
     expectValid(py27({ skipFiles: ['^(?P<dot>\\.)git/.*\\Z'] }));
+    // gcloud joins the list with | into one pattern.
+    expectValid(py27({ skipFiles: ['(?i)^secret', '^b'] }));
+    expectOneError(
+      py27({ skipFiles: ['^a', '(?i)^b'] }),
+      'config/invalid-regex',
+      'skipFiles',
+      'patterns joined with "|", as gcloud reads them, are not a valid regular expression',
+    );
+    expectOneError(
+      py27({ skipFiles: ['(?P<x>a)', '(?P<x>b)'] }),
+      'config/invalid-regex',
+      'skipFiles',
+      'joined with "|"',
+    );
     expectOneError(
       py27({ skipFiles: '(' }),
       'config/invalid-regex',

@@ -94,12 +94,15 @@ const format = (n: number) => n.toLocaleString('en-US');
 function skipMatchers(skipFiles: DeployLimitOptions['skipFiles']): RegExp[] {
   if (skipFiles === undefined) return [];
   const list = Array.isArray(skipFiles) ? skipFiles : [skipFiles];
-  return list.map((pattern: string | RegExp) => {
-    if (typeof pattern !== 'string') return pattern;
-    // Python syntax, read as validation and the router read it; matched from the start.
-    const { source, flags } = translatePattern(pattern);
-    return new RegExp(`^(?:${source})`, flags);
-  });
+  const strings = list.filter((pattern): pattern is string => typeof pattern === 'string');
+  const matchers = list.filter((pattern): pattern is RegExp => typeof pattern !== 'string');
+  if (strings.length > 0) {
+    // As gcloud does: the strings joined with `|` into one Python pattern (a leading `(?i)`
+    // applies to all of them), matched from the start of the path.
+    const { source, flags } = translatePattern(strings.join('|'));
+    matchers.push(new RegExp(`^(?:${source})`, flags));
+  }
+  return matchers;
 }
 
 async function readGcloudignore(dir: string): Promise<Ignore | undefined> {

@@ -90,12 +90,19 @@ describe('checkDeployLimits', () => {
   });
 
   it('reads skip_files strings in Python syntax, as validation and the router do', async () => {
-    const root = tree({ 'Secret.key': '', 'debug.log': '', 'debug.log.txt': '', 'app.js': '' });
+    const root = tree({
+      'Secret.key': '',
+      'debug.log': '',
+      'DEBUG.log': '',
+      'debug.log.txt': '',
+      'app.js': '',
+    });
+    // Joined with | into one pattern, as gcloud does: the leading (?i) applies to both.
     const report = await checkDeployLimits(root, {
       skipFiles: ['(?i)secret', '(?P<name>debug)\\.log\\Z'],
     });
     expect(report.files).toBe(2);
-    expect(report.skipped).toBe(2);
+    expect(report.skipped).toBe(3);
   });
 
   it('honours .gcloudignore with negations and #!include', async () => {
