@@ -182,7 +182,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     }
   };
 
-  if (options.services !== undefined && !Array.isArray(options.services)) {
+  if (options.services != null && !Array.isArray(options.services)) {
     // A JavaScript caller may pass one service, or services by name: say what is expected.
     throw new TypeError(
       `services must be an array of service options ([{ config, handler }, ...]), got ${typeof options.services}`,

@@ -111,7 +111,7 @@ describe('refusing a configuration it cannot run', () => {
     await pipeline.close();
   });
 
-  it('says what services must be when it is not a list', () => {
+  it('says what services must be when it is not a list', async () => {
     expect(() =>
       createPipeline({
         config: { runtime: 'nodejs22' },
@@ -120,6 +120,16 @@ describe('refusing a configuration it cannot run', () => {
     ).toThrow(
       'services must be an array of service options ([{ config, handler }, ...]), got object',
     );
+    // null is left out, as undefined is.
+    const pipeline = createPipeline({
+      config: { runtime: 'nodejs22' },
+      handler: answer('a'),
+      services: null as never,
+      onWarning: () => undefined,
+    });
+    await pipeline.ready();
+    expect(pipeline.services().map((s) => s.name)).toEqual(['default']);
+    await pipeline.close();
   });
 
   it('needs a default service', async () => {
