@@ -16,8 +16,13 @@ const VERSION = (
 
 type Mode = 'development' | 'production';
 
+/** The `--mode` given, or a usage error for anything but the two modes. */
 function mode(value: unknown): Mode | undefined {
-  return value === 'development' || value === 'production' ? value : undefined;
+  if (value === undefined || value === 'development' || value === 'production') return value;
+  throw Object.assign(
+    new Error(`--mode must be development or production, got ${JSON.stringify(value)}`),
+    { name: 'CACError' },
+  );
 }
 
 /**

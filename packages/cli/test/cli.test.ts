@@ -149,6 +149,15 @@ describe('usage', () => {
     expect(run.stderr).toContain('Unknown option `--nope`');
   });
 
+  it('exits 2 on a --mode that is neither development nor production', async () => {
+    const dir = project({});
+    for (const command of ['build', 'validate', 'dev']) {
+      const run = await gae([command, '--mode', 'dev'], dir);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--mode must be development or production, got "dev"');
+    }
+  });
+
   it('prints help for every command', async () => {
     const dir = project({});
     for (const command of ['validate', 'build', 'import']) {
