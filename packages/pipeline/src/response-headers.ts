@@ -74,7 +74,8 @@ function validValue(value: string): boolean {
 /**
  * Applies spec §5: drops the headers the front end owns and those with non-ASCII or
  * control characters, sets `Date`, `Server`, `Content-Length`, defaults `Content-Type` and
- * `Cache-Control`, applies the Set-Cookie rule, and drops bodies where HTTP has none.
+ * `Cache-Control`, applies the Set-Cookie rule, and drops bodies where HTTP has none. A HEAD
+ * answer without a body keeps the app's own `Content-Length`.
  */
 export function rewriteResponse(
   input: ResponseRecord,
@@ -88,9 +89,14 @@ export function rewriteResponse(
   let cacheControlIndex = -1;
   let expiresIndex = -1;
   let setCookie = false;
+  /** The app's own Content-Length: what a HEAD answer without a body announces. */
+  let declaredLength: string | undefined;
   for (const [name, value] of input.headers) {
     const lower = name.toLowerCase();
-    if (DROPPED.has(lower)) continue;
+    if (DROPPED.has(lower)) {
+      if (lower === 'content-length' && declaredLength === undefined) declaredLength = value.trim();
+      continue;
+    }
     if (lower === 'content-encoding' && !options.keepAppContentEncoding) continue;
     if (!validName(name) || !validValue(value)) continue;
     if (lower === 'content-type') contentType = true;
@@ -124,7 +130,16 @@ export function rewriteResponse(
   headers.push(['Date', now ? now.toUTCString() : httpDateNow()], ['Server', options.server]);
   let body = input.body;
   if (noBody) body = new Uint8Array(0);
-  else headers.push(['Content-Length', String(body.byteLength)]);
+  else if (
+    method === 'HEAD' &&
+    body.byteLength === 0 &&
+    declaredLength !== undefined &&
+    /^\d+$/.test(declaredLength)
+  ) {
+    // HEAD keeps Content-Length (spec §5.1.5): a static file or an app that answered HEAD
+    // without a body announces the length a GET would get.
+    headers.push(['Content-Length', declaredLength]);
+  } else headers.push(['Content-Length', String(body.byteLength)]);
   if (method === 'HEAD') body = new Uint8Array(0);
   return { response: { status, headers, body }, defaultedContentType };
 }

@@ -78,6 +78,17 @@ describe.each([
     expect(res.headers.get('content-length')).toBe('11');
   });
 
+  it('HEAD keeps the length a GET would get when the answer has no body (static file, app)', async () => {
+    // style.css is never fetched with GET here, so the edge cache cannot answer for it.
+    const file = await send('/static/style.css', { method: 'HEAD' });
+    expect(file.status).toBe(200);
+    expect(file.body.byteLength).toBe(0);
+    expect(file.headers.get('content-length')).toBe('11500');
+    const app = await send('/head-declared', { method: 'HEAD' });
+    expect(app.body.byteLength).toBe(0);
+    expect(app.headers.get('content-length')).toBe('42');
+  });
+
   it('removes spoofed App Engine headers and adds the platform ones', async () => {
     const res = await send('/headers', {
       headers: {
