@@ -193,6 +193,8 @@ interface Job {
   instance: Instance | undefined;
   deadline: Deadline | undefined;
   loading: boolean;
+  /** Counted in `#awaited`: its answer is awaited across turns. */
+  awaited: boolean;
 }
 
 interface Instance {
@@ -313,6 +315,12 @@ class SchedulerImpl implements Scheduler {
   #tick: NodeJS.Timeout | undefined;
   #started = false;
   #background = new Set<Promise<unknown>>();
+  /**
+   * Requests whose answer is awaited across turns. While there are any, the scheduler's tick
+   * keeps the event loop alive: an inline handler that never answers still gets its deadline
+   * 500 in a script that only awaits `fetch` (deadline timers are unref'd).
+   */
+  #awaited = 0;
 
   constructor(options: SchedulerOptions) {
     this.#o = options;
@@ -420,6 +428,7 @@ class SchedulerImpl implements Scheduler {
       instance: undefined,
       deadline: undefined,
       loading: false,
+      awaited: false,
     };
     this.#submit(job);
     if (settled) return settled;
@@ -634,6 +643,8 @@ class SchedulerImpl implements Scheduler {
       this.#answered(job, instance, handled);
       return;
     }
+    job.awaited = true;
+    if (this.#awaited++ === 0) this.#tick?.ref();
     handled.then(
       (response) => this.#answered(job, instance, response),
       (error: unknown) => this.#failed(job, instance, error),
@@ -681,6 +692,10 @@ class SchedulerImpl implements Scheduler {
       loadingRequest: job.loading,
       pendingMs: job.startedAt - job.enqueuedAt,
     });
+    if (job.awaited) {
+      job.awaited = false;
+      if (--this.#awaited === 0) this.#tick?.unref();
+    }
     if (!instance) return;
     instance.jobs.delete(job);
     if (instance.state === 'busy' && instance.jobs.size === 0) {

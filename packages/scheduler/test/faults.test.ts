@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createDeadline,
   DEADLINE_EXCEEDED_MESSAGE,
@@ -401,6 +403,41 @@ describe('deadlines', () => {
     const result = await request(scheduler, '/hang');
     expect(result.outcome).toBe('deadline');
     expect(timings).toEqual([{ timeoutMs: 1234, graceMs: 56 }]);
+  });
+});
+
+describe('a script that only awaits its answer', () => {
+  it('gets the deadline 500 from an inline handler that never answers, then exits by itself', async () => {
+    // Deadline timers are unref'd: something must keep the loop alive while an answer is
+    // awaited, or Node ends the script with the request unanswered (exit 13).
+    const dir = mkdtempSync(join(tmpdir(), 'gaekit-awaited-'));
+    const file = join(dir, 'script.mjs');
+    const index = new URL('../src/index.ts', import.meta.url).href;
+    writeFileSync(
+      file,
+      `import { createScheduler } from ${JSON.stringify(index)};
+const scheduler = createScheduler({
+  kind: 'inline',
+  handler: () => new Promise(() => {}),
+  requestTimeoutMs: 100,
+  graceMs: 50,
+  output: 'ignore',
+});
+const result = await scheduler.dispatch({ method: 'GET', url: '/', headers: [['host', 'x']], body: new Uint8Array(0) });
+console.log('status', result.response.status, result.outcome);
+`,
+    );
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', file], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(run.stdout, run.stderr).toContain('status 500 deadline');
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
