@@ -331,6 +331,44 @@ describe('createEdgeCache', () => {
     expect(cache.lookup(get([['If-None-Match', '"v2"']]))?.status).toBe(200);
   });
 
+  it('answers If-Modified-Since from a 200 with Last-Modified, unless If-None-Match is sent', () => {
+    const cache = createEdgeCache({ maxBytes: 1 << 20 });
+    const modified = 'Tue, 01 Dec 2026 10:00:00 GMT';
+    cache.store(
+      get(),
+      publicResponse([
+        ['Last-Modified', modified],
+        ['ETag', '"v1"'],
+      ]),
+    );
+    const notModified = cache.lookup(get([['If-Modified-Since', modified]]));
+    expect(notModified?.status).toBe(304);
+    expect(header(notModified?.headers ?? [], 'last-modified')).toBe(modified);
+    expect(
+      cache.lookup(get([['if-modified-since', 'Wed, 02 Dec 2026 10:00:00 GMT']]))?.status,
+    ).toBe(304);
+    expect(
+      cache.lookup(get([['If-Modified-Since', 'Mon, 30 Nov 2026 10:00:00 GMT']]))?.status,
+    ).toBe(200);
+    expect(cache.lookup(get([['If-Modified-Since', 'not a date']]))?.status).toBe(200);
+    // If-None-Match decides when sent (RFC 9110 §13.2.2).
+    expect(
+      cache.lookup(
+        get([
+          ['If-None-Match', '"v2"'],
+          ['If-Modified-Since', modified],
+        ]),
+      )?.status,
+    ).toBe(200);
+    // Only a 200 is answered with 304.
+    const missing = 'https://app.example/missing';
+    cache.store(get([], missing), {
+      ...publicResponse([['Last-Modified', modified]]),
+      status: 404,
+    });
+    expect(cache.lookup(get([['If-Modified-Since', modified]], missing))?.status).toBe(404);
+  });
+
   it('evicts the least recently used entries past maxBytes', () => {
     const cache = createEdgeCache({ maxBytes: 3000 });
     const body = 'x'.repeat(800);
