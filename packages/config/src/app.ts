@@ -194,6 +194,8 @@ interface ReadResult {
   origins?: HandlerOrigin[];
   /** The file's own handlers followed by those of the files it includes (depth first). */
   items?: IncludedHandler[];
+  /** Whether a path of the merged value (main file only) names an entry an include added. */
+  fromInclude?: (path: readonly PropertyKey[]) => boolean;
 }
 
 /** State shared by one resolution of includes: each file is included once. */
@@ -259,6 +261,10 @@ function readAppYaml(
     },
   );
   const fromIncludes: IncludedHandler[] = [];
+  // What the file itself sets, before includes add to it: the rest came from includes.
+  const ownEnv = new Set(isRecord(value.envVariables) ? Object.keys(value.envVariables) : []);
+  const ownSkip = value.skipFiles === undefined ? 0 : [value.skipFiles].flat().length;
+  const ownBuiltins = Array.isArray(value.builtins) ? value.builtins.length : 0;
   if (state.options.resolveIncludes !== false && Array.isArray(value.includes)) {
     const includes = value.includes;
     delete value.includes;
@@ -295,6 +301,16 @@ function readAppYaml(
     diagnostics: located,
     locate: source.locate,
     origins: merged.map((item) => item.origin),
+    fromInclude: ([first, second]) => {
+      if (first === 'envVariables' || first === 'env_variables') {
+        return typeof second === 'string' && !ownEnv.has(second);
+      }
+      if (first === 'skipFiles' || first === 'skip_files') {
+        return typeof second === 'number' && second >= ownSkip;
+      }
+      if (first === 'builtins') return typeof second === 'number' && second >= ownBuiltins;
+      return false;
+    },
   };
 }
 
@@ -458,9 +474,14 @@ export function validateAppYaml(
       skipUnknown: (key) => key === 'vm',
     },
   );
-  const diagnostics = sortDiagnostics(
-    dedupeDiagnostics([...read.diagnostics, ...locateMerged(result.diagnostics, read, file)]),
+  // env_variables, skip_files and builtins from included files are checked in their own
+  // file; merged, the same problem cannot be placed in this file: report it once, there.
+  const problemKey = (d: Diagnostic) => `${d.code}\u0000${d.message}\u0000${String(d.found)}`;
+  const inIncludes = new Set(read.diagnostics.filter((d) => d.file !== file).map(problemKey));
+  const merged = locateMerged(result.diagnostics, read, file).filter(
+    (d) => !(d.file === file && read.fromInclude?.(d.path) && inIncludes.has(problemKey(d))),
   );
+  const diagnostics = sortDiagnostics(dedupeDiagnostics([...read.diagnostics, ...merged]));
   if (!result.success || diagnostics.some((d) => d.severity === 'error'))
     return { success: false, diagnostics };
   return { success: true, data: result.data, diagnostics };

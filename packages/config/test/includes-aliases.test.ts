@@ -7,6 +7,7 @@ const files: Record<string, string> = {
   '/app/b.yaml': 'handlers:\n- url: /b\n  script: b.app\nincludes:\n- d.yaml\n',
   '/app/c.yaml': 'includes:\n- d.yaml\n',
   '/app/d.yaml': 'handlers:\n- url: /d\n  script: d.app\n',
+  '/app/bad.yaml': 'env_variables:\n  GAE_X: y\nskip_files:\n- "(unclosed"\n',
 };
 const readFile = (path: string) => {
   const text = files[path];
@@ -31,6 +32,20 @@ describe('includes, as appinfo_includes merges them', () => {
       readFile,
     });
     expect(result.data?.handlers?.map((h) => h.url)).toEqual(['/b', '/d', '/main']);
+  });
+
+  it('reports a problem of an included file once, where it is written', () => {
+    const result = validateAppYaml(`${base}env_variables:\n  GAE_Y: z\nincludes:\n- bad.yaml\n`, {
+      fileName: '/app/app.yaml',
+      readFile,
+    });
+    expect(
+      result.diagnostics.map((d) => `${d.file}:${d.line} ${d.code} ${d.pathText}`).sort(),
+    ).toEqual([
+      '/app/app.yaml:8 config/reserved-env-name env_variables.GAE_Y',
+      '/app/bad.yaml:2 config/reserved-env-name env_variables.GAE_X',
+      '/app/bad.yaml:4 config/invalid-regex skip_files[0]',
+    ]);
   });
 
   it('writes the path of a missing include as includes[N]', () => {
