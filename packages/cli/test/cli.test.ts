@@ -44,6 +44,17 @@ describe('gae validate', () => {
     expect(run.stderr).toMatch(/✗ app\.yaml: \d+ errors/);
   });
 
+  it('checks the error_handlers files next to an app.yaml (exit 1)', async () => {
+    const dir = project({
+      'app.yaml': 'runtime: nodejs22\nerror_handlers:\n- file: errors/missing.html\n',
+    });
+    const run = await gae(['validate', 'app.yaml'], dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'app.yaml:3:9: error error_handlers[0].file: "errors/missing.html" is not a file in the app\'s folder',
+    );
+  });
+
   it('prints the structured result with --json', async () => {
     const dir = project({ 'app.yaml': 'runtime: nodejs22\nservice: Bad_Name\n' });
     const run = await gae(['validate', 'app.yaml', '--json'], dir);

@@ -46,6 +46,7 @@ export {
   validateDispatchYaml,
 } from './dispatch.js';
 export { ConfigError, GaeError, type GaeErrorOptions } from './errors.js';
+export { type CheckErrorFilesOptions, checkErrorFiles, MAX_ERROR_FILE_BYTES } from './files.js';
 export {
   deployFileNameProblem,
   parseAgeLimit,

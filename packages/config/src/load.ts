@@ -14,6 +14,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { sortDiagnostics } from './diagnostics.js';
 import { validateDispatch, validateDispatchYaml } from './dispatch.js';
 import { ConfigError } from './errors.js';
+import { checkErrorFiles } from './files.js';
 import { validateQueues, validateQueueYaml } from './queue.js';
 import type { AppConfig } from './schema/app.js';
 import type { CronJob } from './schema/cron.js';
@@ -285,12 +286,16 @@ export async function loadConfig(
   const mode = options.mode ?? 'development';
   const siblingFiles = options.siblingFiles ?? true;
   if (file.endsWith('.yaml') || file.endsWith('.yml')) {
-    const result = validateAppYaml(readFileSync(file, 'utf8'), {
+    const text = readFileSync(file, 'utf8');
+    const result = validateAppYaml(text, {
       fileName: file,
       ...(options.projectId ? { projectId: options.projectId } : {}),
     });
+    const files = result.success
+      ? checkErrorFiles(result.data, root, { file, yamlText: text })
+      : [];
     const others = loadOthers(file, {}, mode, siblingFiles);
-    const diagnostics = sortDiagnostics([...result.diagnostics, ...others.diagnostics]);
+    const diagnostics = sortDiagnostics([...result.diagnostics, ...files, ...others.diagnostics]);
     if (!result.success || diagnostics.some((d) => d.severity === 'error'))
       throw new ConfigError(diagnostics);
     return {
@@ -326,7 +331,8 @@ export async function loadConfig(
   });
   const { default: _default, ...exports } = module;
   const others = loadOthers(file, exports, mode, siblingFiles);
-  const diagnostics = [...result.diagnostics, ...others.diagnostics];
+  const files = result.success ? checkErrorFiles(result.data, root, { file }) : [];
+  const diagnostics = [...result.diagnostics, ...files, ...others.diagnostics];
   if (!result.success || diagnostics.some((d) => d.severity === 'error'))
     throw new ConfigError(diagnostics);
   return {

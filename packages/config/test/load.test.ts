@@ -121,6 +121,43 @@ export const cron = { cron: [] };`,
     expect(loaded.dependencies).toEqual([join(dir, 'app.yaml')]);
   });
 
+  it('checks error_handlers files: each must exist and be under 10 KB (spec §1.12)', async () => {
+    const yaml =
+      'runtime: nodejs22\nerror_handlers:\n- file: errors/big.html\n- error_code: timeout\n  file: errors/missing.html\n- error_code: over_quota\n  file: errors/ok.html\n';
+    const dir = project({
+      'app.yaml': yaml,
+      'errors/big.html': 'x'.repeat(10 * 1024),
+      'errors/ok.html': 'x'.repeat(10 * 1024 - 1),
+    });
+    const error = await loadError(dir);
+    expect(error.diagnostics.map((d) => [d.code, d.pathText, d.line, d.column, d.message])).toEqual(
+      [
+        [
+          'config/error-file-too-large',
+          'error_handlers[0].file',
+          3,
+          9,
+          '"errors/big.html" is 10,240 bytes',
+        ],
+        [
+          'config/error-file-missing',
+          'error_handlers[1].file',
+          5,
+          9,
+          '"errors/missing.html" is not a file in the app\'s folder',
+        ],
+      ],
+    );
+    // The same from app.config.ts, with the camelCase path.
+    const ts = project({
+      'app.config.ts': `import { defineApp } from '@gaekit/config';\nexport default defineApp({ runtime: 'nodejs22', errorHandlers: [{ file: 'errors/ok.html' }, { errorCode: 'timeout', file: 'nope.html' }] });\n`,
+      'errors/ok.html': 'fine',
+    });
+    expect((await loadError(ts)).diagnostics.map((d) => d.pathText)).toEqual([
+      'errorHandlers[1].file',
+    ]);
+  });
+
   it('says which files it looked for when there is none', async () => {
     const dir = project({});
     const error = await loadError(dir);

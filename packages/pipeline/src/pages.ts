@@ -80,7 +80,7 @@ export function loadErrorPages(config: AppConfig, root: string): ErrorPages {
       const body = readFileSync(resolve(root, handler.file));
       pages.set(kind, { body: new Uint8Array(body), type: handler.mimeType ?? 'text/html' });
     } catch {
-      // A missing file keeps the platform's page; `gae validate` reports it.
+      // A missing file keeps the platform's page; loadConfig and `gae validate` report it.
     }
   }
   return {

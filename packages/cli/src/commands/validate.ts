@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
+  type AppConfig,
   CONFIG_FILES,
   ConfigError,
+  checkErrorFiles,
   type Diagnostic,
   loadConfig,
   OTHER_CONFIG_FILES,
@@ -58,7 +60,16 @@ async function validateFile(path: string, options: ValidateOptions): Promise<Fil
   let diagnostics: Diagnostic[];
   const kind = kindOf(path);
   if (/\.(ya?ml)$/.test(path)) {
-    diagnostics = YAML_VALIDATORS[kind](readFileSync(path, 'utf8'), { fileName: path }).diagnostics;
+    const text = readFileSync(path, 'utf8');
+    const result = YAML_VALIDATORS[kind](text, { fileName: path });
+    diagnostics = result.diagnostics;
+    // An app.yaml's error_handlers files are checked against its folder, as loadConfig does.
+    if (kind === 'app' && result.success) {
+      diagnostics = [
+        ...diagnostics,
+        ...checkErrorFiles(result.data as AppConfig, dirname(path), { file: path, yamlText: text }),
+      ];
+    }
   } else {
     try {
       // The YAML files next to the config are validated as files of their own.
