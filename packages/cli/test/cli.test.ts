@@ -160,6 +160,21 @@ describe('usage', () => {
     expect(run.stderr).toContain('Unknown option `--nope`');
   });
 
+  it('exits 2 when the folder or file given does not exist, for every command', async () => {
+    const dir = project({});
+    for (const args of [
+      ['build', 'nope'],
+      ['deploy', 'nope', '--dry-run'],
+      ['dev', 'nope'],
+      ['validate', 'nope.yaml'],
+      ['import', 'nope.yaml'],
+    ]) {
+      const run = await gae(args, dir);
+      expect({ args, code: run.code }).toEqual({ args, code: 2 });
+      expect(run.stderr).toContain('does not exist');
+    }
+  });
+
   it('exits 2 on a --mode that is neither development nor production', async () => {
     const dir = project({});
     for (const command of ['build', 'validate', 'dev']) {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   ConfigError,
   cronToYaml,
@@ -52,6 +52,12 @@ export async function buildCommand(
 ): Promise<number> {
   const c = colors(io);
   const started = performance.now();
+  const target = resolve(io.cwd, dir ?? '.');
+  if (!existsSync(target)) {
+    // A path that is not there is a mistake on the command line, as for validate and import.
+    io.err(`${c.red('error')} ${shown(io, target)} does not exist.`);
+    return ExitCode.usage;
+  }
   let loaded: Awaited<ReturnType<typeof loadConfig>>;
   try {
     loaded = await loadConfig(dir ?? io.cwd, { mode: options.mode ?? 'production' });

@@ -82,7 +82,7 @@ export async function devCommand(
   const target = resolve(io.cwd, dir ?? '.');
   if (!existsSync(target)) {
     io.err(`${c.red('error')} ${shown(io, target)} does not exist.`);
-    return ExitCode.invalid;
+    return ExitCode.usage;
   }
   const write = (text: string) => io.out(text.replace(/\n$/, ''));
   const sink = options.jsonLogs ? jsonSink({ write }) : devSink({ write, colors: io.color });
