@@ -248,7 +248,10 @@ function readAppYaml(
       }
     }
   }
-  const diagnostics: Diagnostic[] = problems.map((p) => toDiagnostic(p, 'snake', file));
+  const diagnostics: Diagnostic[] = [
+    ...source.duplicateKeys,
+    ...problems.map((p) => toDiagnostic(p, 'snake', file)),
+  ];
   const own: IncludedHandler[] = (Array.isArray(value.handlers) ? value.handlers : []).map(
     (handler, index) => {
       const record = isRecord(handler) ? handler : {};

@@ -153,7 +153,11 @@ export function validateFileYaml<F>(
   });
   const diagnostics = sortDiagnostics(
     attachLocations(
-      [...problems.map((p) => toDiagnostic(p, 'snake', file)), ...result.diagnostics],
+      [
+        ...source.duplicateKeys,
+        ...problems.map((p) => toDiagnostic(p, 'snake', file)),
+        ...result.diagnostics,
+      ],
       file,
       source.locate,
     ),

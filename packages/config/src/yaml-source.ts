@@ -12,14 +12,19 @@ import {
 } from 'yaml';
 
 import type { Diagnostic } from './diagnostics.js';
-import { keysToSnake } from './keys.js';
+import { formatPath, isUserKey, keysToSnake, snakeToCamel } from './keys.js';
 
 /** Parsed YAML with a way back from a field path to its line and column. */
 export interface YamlSource {
   /** The document as plain data; plain scalars are kept as their source text (see coerceScalars). */
   value: unknown;
-  /** Syntax errors, each with line and column. */
+  /** Syntax errors, each with line and column: the document cannot be read. */
   diagnostics: Diagnostic[];
+  /**
+   * Keys written twice in one map, each at its second place (the later value is read, as
+   * PyYAML does): errors, but the rest of the document can still be checked.
+   */
+  duplicateKeys: Diagnostic[];
   /** Line and column of the node at a snake_case path, or of its nearest existing parent. */
   locate(
     path: readonly (string | number)[],
@@ -56,7 +61,8 @@ export function readYamlSource(text: string, file: string): YamlSource {
     version: '1.1',
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Duplicates are found below, with their field path, without stopping the reading.
+    uniqueKeys: false,
   });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
@@ -71,6 +77,41 @@ export function readYamlSource(text: string, file: string): YamlSource {
     file,
     ...position(error.pos[0]),
   }));
+  const duplicateKeys: Diagnostic[] = [];
+  const findDuplicates = (node: unknown, path: (string | number)[]) => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const at = [...path, name];
+        if (seen.has(name)) {
+          // Diagnostics carry the camelCase path; names the user chose stay as written.
+          const camel = at.map((segment, index) =>
+            typeof segment === 'string' && !isUserKey(at, index) ? snakeToCamel(segment) : segment,
+          );
+          const range = (pair.key as Node | null)?.range;
+          duplicateKeys.push({
+            severity: 'error',
+            code: 'config/duplicate-key',
+            path: camel,
+            pathText: formatPath(camel, 'snake'),
+            message: `${JSON.stringify(name)} is written twice in the same map`,
+            hint: 'Keep one of them (the later one is read).',
+            file,
+            ...(range ? position(range[0]) : {}),
+          });
+        }
+        seen.add(name);
+        findDuplicates(pair.value, at);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        findDuplicates(item, [...path, index]);
+      });
+    }
+  };
+  if (diagnostics.length === 0) findDuplicates(doc.contents, []);
   const locate = (path: readonly (string | number)[], key = false) => {
     let node: unknown = doc.contents;
     let found: { line: number; column: number } | undefined;
@@ -101,7 +142,7 @@ export function readYamlSource(text: string, file: string): YamlSource {
     }
     return found;
   };
-  return { value: toPlain(doc.contents, doc), diagnostics, locate };
+  return { value: toPlain(doc.contents, doc), diagnostics, duplicateKeys, locate };
 }
 
 /** Tabs and control characters, `=` (YAML 1.1's value key) and `<<`: PyYAML misreads them unquoted. */

@@ -354,6 +354,25 @@ threadsafe: true
     ]);
   });
 
+  it('names the field of a duplicated key and still reports every other problem', () => {
+    const result = validateAppYaml(
+      'runtime: nodejs22\nservice: Bad_Name\nhandlers:\n- url: /a\n  static_dir: a\n  static_dir: b\n  expiration: 4x\n',
+    );
+    expect(result.success).toBe(false);
+    expect(result.diagnostics.map((d) => [d.code, d.pathText, d.line])).toEqual(
+      expect.arrayContaining([
+        ['config/duplicate-key', 'handlers[0].static_dir', 6],
+        [expect.any(String), 'service', 2],
+        [expect.any(String), 'handlers[0].expiration', 7],
+      ]),
+    );
+    expect(result.diagnostics.find((d) => d.code === 'config/duplicate-key')?.path).toEqual([
+      'handlers',
+      0,
+      'staticDir',
+    ]);
+  });
+
   it('uses the file name given', () => {
     const result = validateAppYaml('runtime: nodejs22\nversion: ah-1\n', {
       fileName: 'services/api/app.yaml',
