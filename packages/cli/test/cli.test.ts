@@ -86,6 +86,9 @@ describe('gae build', () => {
     const yaml = readFileSync(join(dir, 'app.yaml'), 'utf8');
     expect(fromYaml(yaml).envVariables).toEqual({ MODE: 'production' });
     expect((await gae(['build', '--check'], dir)).code).toBe(0);
+    // The same file checked out with CRLF line endings (git on Windows) is still up to date.
+    writeFileSync(join(dir, 'app.yaml'), yaml.replace(/\n/g, '\r\n'));
+    expect((await gae(['build', '--check'], dir)).code).toBe(0);
   });
 
   it('--check fails when app.yaml is stale or missing', async () => {

@@ -97,7 +97,10 @@ export async function buildCommand(
   let stale = 0;
   for (const output of outputs) {
     const target = join(loaded.root, output.name);
-    const current = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
+    // Line endings do not count: git may check the file out with CRLF on Windows.
+    const current = existsSync(target)
+      ? readFileSync(target, 'utf8').replace(/\r\n/g, '\n')
+      : undefined;
     if (options.check) {
       if (current === output.text) {
         io.err(`${c.green('✓')} ${shown(io, target)} is up to date`);
