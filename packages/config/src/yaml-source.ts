@@ -78,24 +78,28 @@ export function readYamlSource(text: string, file: string): YamlSource {
     ...position(error.pos[0]),
   }));
   const duplicateKeys: Diagnostic[] = [];
+  /** `path` is the camelCase path so far (names the user chose kept as written). */
   const findDuplicates = (node: unknown, path: (string | number)[]) => {
     if (isMap(node)) {
       const seen = new Set<string>();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
+        // Merge keys (`<<`) may repeat: each merges another map.
+        if (
+          isScalar(pair.key) &&
+          (typeof pair.key.value === 'symbol' || pair.key.source === '<<')
+        ) {
+          continue;
+        }
         const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-        const at = [...path, name];
+        const at = [...path, isUserKey([...path, name], path.length) ? name : snakeToCamel(name)];
         if (seen.has(name)) {
-          // Diagnostics carry the camelCase path; names the user chose stay as written.
-          const camel = at.map((segment, index) =>
-            typeof segment === 'string' && !isUserKey(at, index) ? snakeToCamel(segment) : segment,
-          );
           const range = (pair.key as Node | null)?.range;
           duplicateKeys.push({
             severity: 'error',
             code: 'config/duplicate-key',
-            path: camel,
-            pathText: formatPath(camel, 'snake'),
+            path: at,
+            pathText: formatPath(at, 'snake'),
             message: `${JSON.stringify(name)} is written twice in the same map`,
             hint: 'Keep one of them (the later one is read).',
             file,
@@ -124,7 +128,8 @@ export function readYamlSource(text: string, file: string): YamlSource {
       const segment = path[i];
       if (isAlias(node)) node = node.resolve(doc);
       if (isMap(node)) {
-        const pair = node.items.find(
+        // The last pair of a name: it is the one read when a key is written twice.
+        const pair = node.items.findLast(
           (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
         );
         if (!pair) break;

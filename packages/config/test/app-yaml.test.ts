@@ -373,6 +373,24 @@ threadsafe: true
     ]);
   });
 
+  it('keeps user names in the path of a duplicate, places the later value, allows repeated <<', () => {
+    const result = validateAppYaml(
+      'runtime: nodejs22\nenv_variables:\n  my_var: a\n  my_var: b\nhandlers:\n- url: /a\n  static_dir: a\n  expiration: 1d\n  expiration: 4x\n',
+    );
+    const duplicate = result.diagnostics.find((d) => d.pathText === 'env_variables.my_var');
+    expect(duplicate).toMatchObject({ code: 'config/duplicate-key', line: 4 });
+    expect(duplicate?.path).toEqual(['envVariables', 'my_var']);
+    // The value read is the later one, and its problem is placed there.
+    const expiration = result.diagnostics.find(
+      (d) => d.pathText === 'handlers[0].expiration' && d.code !== 'config/duplicate-key',
+    );
+    expect(expiration?.line).toBe(9);
+    const merged = validateAppYaml(
+      'base: &base\n  threadsafe: true\nother: &other\n  api_version: 1\nruntime: python27\n<<: *base\n<<: *other\nhandlers:\n- url: /.*\n  script: main.app\n',
+    );
+    expect(merged.diagnostics.filter((d) => d.code === 'config/duplicate-key')).toEqual([]);
+  });
+
   it('uses the file name given', () => {
     const result = validateAppYaml('runtime: nodejs22\nversion: ah-1\n', {
       fileName: 'services/api/app.yaml',
