@@ -643,8 +643,11 @@ class SchedulerImpl implements Scheduler {
       this.#answered(job, instance, handled);
       return;
     }
-    job.awaited = true;
-    if (this.#awaited++ === 0) this.#tick?.ref();
+    // A deadline that had passed already (a custom factory) may have finished the job.
+    if (!job.done) {
+      job.awaited = true;
+      if (this.#awaited++ === 0) this.#tick?.ref();
+    }
     handled.then(
       (response) => this.#answered(job, instance, response),
       (error: unknown) => this.#failed(job, instance, error),

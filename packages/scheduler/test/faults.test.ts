@@ -439,6 +439,43 @@ console.log('status', result.response.status, result.outcome);
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('exits by itself when a deadline has passed before the handler is even called', async () => {
+    // A custom deadline factory whose deadline is over at once: the request is answered
+    // inside #run, and must not be counted as awaited afterwards (the loop would stay up).
+    const dir = mkdtempSync(join(tmpdir(), 'gaekit-awaited-'));
+    const file = join(dir, 'script.mjs');
+    const index = new URL('../src/index.ts', import.meta.url).href;
+    writeFileSync(
+      file,
+      `import { createScheduler } from ${JSON.stringify(index)};
+const over = () => ({
+  signal: AbortSignal.abort(), timeoutMs: 0, graceMs: 0, expired: true, hardExpired: true,
+  remainingMs: () => 0, onDeadline: (listener) => listener(), onHardExpiry: (listener) => listener(),
+  dispose: () => {},
+});
+const scheduler = createScheduler({
+  kind: 'inline',
+  handler: () => new Promise(() => {}),
+  deadline: over,
+  output: 'ignore',
+});
+const result = await scheduler.dispatch({ method: 'GET', url: '/', headers: [['host', 'x']], body: new Uint8Array(0) });
+console.log('status', result.response.status, result.outcome);
+`,
+    );
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', file], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(run.stdout, run.stderr).toContain('status 500 deadline');
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('memory limits', () => {
