@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 import { formatPath } from './keys.js';
 import type { AppConfig } from './schema/app.js';
@@ -48,14 +48,25 @@ export function checkErrorFiles(
       ...(file === undefined ? {} : { file }),
       ...(at ? { line: at.line, column: at.column } : {}),
     };
+    const target = resolve(root, handler.file);
+    const inside = !isAbsolute(handler.file) && !relative(root, target).startsWith('..');
     let size: number | undefined;
     try {
-      const stat = statSync(resolve(root, handler.file));
+      const stat = statSync(target);
       size = stat.isFile() ? stat.size : undefined;
     } catch {
       size = undefined;
     }
-    if (size === undefined) {
+    if (!inside) {
+      problems.push({
+        severity: 'error',
+        code: 'config/error-file-missing',
+        message: `${JSON.stringify(handler.file)} is outside the app's folder, which is all that is deployed`,
+        found: handler.file,
+        allowed: `a file of the app, relative to ${root}`,
+        ...where,
+      });
+    } else if (size === undefined) {
       problems.push({
         severity: 'error',
         code: 'config/error-file-missing',

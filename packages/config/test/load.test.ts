@@ -156,6 +156,14 @@ export const cron = { cron: [] };`,
     expect((await loadError(ts)).diagnostics.map((d) => d.pathText)).toEqual([
       'errorHandlers[1].file',
     ]);
+    // Only the app's folder is deployed: a file outside it is refused even when it exists.
+    const outside = project({
+      'app.yaml': 'runtime: nodejs22\nerror_handlers:\n- file: ../outside.html\n',
+    });
+    writeFileSync(join(outside, '..', 'outside.html'), 'sorry');
+    expect((await loadError(outside)).diagnostics[0]?.message).toBe(
+      '"../outside.html" is outside the app\'s folder, which is all that is deployed',
+    );
   });
 
   it('says which files it looked for when there is none', async () => {
