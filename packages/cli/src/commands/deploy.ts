@@ -62,7 +62,7 @@ export async function deployCommand(
     io,
   );
   if (built !== ExitCode.ok) return built;
-  const loaded = await loadConfig(dir ?? io.cwd, { mode: 'production' });
+  const loaded = await loadConfig(resolve(io.cwd, dir ?? '.'), { mode: 'production' });
   // A bundled Node.js app deploys from the bundle folder; anything else from the app folder.
   const outDir = resolve(loaded.root, options.outDir ?? DEFAULT_OUT_DIR);
   const bundled =
