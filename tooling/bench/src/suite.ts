@@ -76,3 +76,23 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * A ceiling both load suites measure: gaekit's front (`servePipeline`) answering a fixed
+ * `text/plain` record itself, with no routing, headers, logs, cache or instance. Resolves
+ * with its port.
+ */
+export async function serveFixedAnswer(text: string): Promise<number> {
+  const { servePipeline } = await import('@gaekit/pipeline');
+  const body = new TextEncoder().encode(text);
+  const answer = () => ({
+    status: 200,
+    headers: [['content-type', 'text/plain']] as Array<[string, string]>,
+    body,
+  });
+  const server = await servePipeline(
+    { handle: async () => answer(), handleNow: answer },
+    { port: 0, host: '127.0.0.1' },
+  );
+  return server.port;
+}

@@ -23,7 +23,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { listeningPort, runLength, type SuiteResult, stopChild } from '../suite.js';
+import {
+  listeningPort,
+  runLength,
+  type SuiteResult,
+  serveFixedAnswer,
+  stopChild,
+} from '../suite.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/http/', import.meta.url));
 const STATIC_HEADERS = {
@@ -168,18 +174,7 @@ async function serve(name: ServerName, root: string): Promise<void> {
       return;
     }
     case 'ceiling-front-only': {
-      const { servePipeline } = await import('@gaekit/pipeline');
-      const body = new TextEncoder().encode(HELLO);
-      const answer = () => ({
-        status: 200,
-        headers: [['content-type', 'text/plain']] as Array<[string, string]>,
-        body,
-      });
-      const server = await servePipeline(
-        { handle: async () => answer(), handleNow: answer },
-        { port: 0, host: '127.0.0.1' },
-      );
-      announce(server.port);
+      announce(await serveFixedAnswer(HELLO));
       return;
     }
     default: {

@@ -28,7 +28,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listeningPort, type SuiteResult, stopChild } from '../suite.js';
+import { listeningPort, type SuiteResult, serveFixedAnswer, stopChild } from '../suite.js';
 
 const SERVER_APP = `import { createServer } from 'node:http';
 const server = createServer((req, res) => {
@@ -80,19 +80,8 @@ async function front(kind: 'process' | 'worker' | 'inline', appDir: string): Pro
 
 /** gaekit's front answering a fixed record itself: the ceiling of every instance kind. */
 async function frontOnly(): Promise<void> {
-  const { servePipeline } = await import('@gaekit/pipeline');
-  const body = new TextEncoder().encode('hello world');
-  const answer = () => ({
-    status: 200,
-    headers: [['content-type', 'text/plain']] as Array<[string, string]>,
-    body,
-  });
-  const server = await servePipeline(
-    { handle: async () => answer(), handleNow: answer },
-    { port: 0, host: '127.0.0.1' },
-  );
-  console.log(`listening ${server.port}`);
-  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+  console.log(`listening ${await serveFixedAnswer('hello world')}`);
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 /**
