@@ -248,7 +248,7 @@ describe('cron rules', () => {
       'cron[0].retryParameters.maxBackoffSeconds: -1 is out of range',
     ]);
     expect(problems(validateCron(job({ retryParameters: { maxDoublings: 1.5 } })))).toEqual([
-      'cron[0].retryParameters.maxDoublings: 1.5 is out of range',
+      'cron[0].retryParameters.maxDoublings: 1.5 is not a whole number',
     ]);
   });
 

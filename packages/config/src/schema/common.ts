@@ -63,7 +63,10 @@ export function atLeast(min: number, fraction = false) {
     if ((!fraction && !Number.isInteger(value)) || value < min) {
       ctx.addIssue({
         code: 'custom',
-        message: `${value} is out of range`,
+        message:
+          !fraction && !Number.isInteger(value) && value >= min
+            ? `${value} is not a whole number`
+            : `${value} is out of range`,
         input: value,
         params: { gae: 'config/out-of-range', allowed } satisfies IssueParams,
       });
