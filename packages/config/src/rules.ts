@@ -139,10 +139,21 @@ function checkHandler(
     }
   }
   const type = types[0] as HandlerType;
-  const allowed = FIELDS_BY_TYPE[type];
+  // What this handler may have here: fields the runtime or the file refuses are not offered.
+  const second = runtime !== undefined && runtimeGeneration(runtime) === 'second';
+  const noLogin =
+    runtime !== undefined && (isNodeRuntime(runtime) || (second && config.appEngineApis !== true));
+  const allowed = FIELDS_BY_TYPE[type].filter(
+    (field) =>
+      !(field === 'applicationReadable' && second) &&
+      !((field === 'login' || field === 'authFailAction') && noLogin) &&
+      !(field === 'position' && !options.included),
+  );
   // With two types the conflict is the error; a field of either type is no second error.
   const allowedByAny = new Set(types.flatMap((t) => FIELDS_BY_TYPE[t]));
   for (const key of Object.keys(handler)) {
+    // Outside an included file, position has its own problem (position-outside-include).
+    if (key === 'position' && !options.included) continue;
     if (!allowedByAny.has(key) && key in FIELDS_BY_TYPE_ALL) {
       problems.push({
         code: 'config/field-not-allowed',

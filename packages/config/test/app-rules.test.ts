@@ -247,6 +247,34 @@ describe('§1.14.4 handlers', () => {
     expect(d.hint).toBe(hint);
   });
 
+  it('offers only what the runtime and the file allow, and reports position once', () => {
+    const d = expectOneError(
+      node({
+        handlers: [
+          { url: '/x', staticDir: 's', upload: 'x' },
+          { url: '/.*', script: 'auto' },
+        ],
+      }),
+      'config/field-not-allowed',
+      'handlers[0].upload',
+      'upload is not allowed on a staticDir handler',
+    );
+    // nodejs22: no login (no Users service), no application_readable (first generation only).
+    expect(d.allowed).not.toMatch(/login|authFailAction|applicationReadable|position/);
+    expect(d.allowed).toContain('requireMatchingFile');
+    expectOneError(
+      node({
+        handlers: [
+          { url: '/x', staticDir: 's', position: 'tail' },
+          { url: '/.*', script: 'auto' },
+        ],
+      }),
+      'config/position-outside-include',
+      'handlers[0].position',
+      'only allowed in handlers of an included file',
+    );
+  });
+
   it('accepts every field each type allows', () => {
     const common = {
       secure: 'always',
