@@ -89,12 +89,17 @@ function compiled(
     const { source, flags } = translatePattern(pattern);
     return { regex: new RegExp(source, flags) };
   } catch (error) {
+    // V8 says "Invalid regular expression: /SOURCE/FLAGS: Reason": the pattern is shown
+    // already (as written, not as translated), so only the reason is kept, in lower case.
+    const raw = (error as Error).message;
+    const reason = raw.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+    const said = reason === raw ? reason : reason.charAt(0).toLowerCase() + reason.slice(1);
     return {
-      reason: (error as Error).message,
+      reason: said,
       problem: {
         code: 'config/invalid-regex',
         path,
-        message: `${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message})`,
+        message: `${JSON.stringify(pattern)} is not a valid regular expression (${said})`,
         allowed: 'a regular expression (Python syntax, as App Engine reads it)',
       },
     };

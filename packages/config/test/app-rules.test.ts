@@ -402,12 +402,14 @@ describe('§1.14.4 handlers', () => {
     });
 
     it('rejects an invalid regular expression in url and upload', () => {
-      expectOneError(
+      const unclosed = expectOneError(
         node({ handlers: [{ url: '/(a', script: 'auto' }] }),
         'config/invalid-regex',
         'handlers[0].url',
         '"/(a" is not a valid regular expression',
       );
+      // The reason only: the pattern is shown once, as written.
+      expect(unclosed.message).toBe('"/(a" is not a valid regular expression (unterminated group)');
       expectOneError(
         node({
           handlers: [
