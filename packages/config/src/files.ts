@@ -32,13 +32,16 @@ export function checkErrorFiles(
   root: string,
   options: CheckErrorFilesOptions = {},
 ): Diagnostic[] {
+  const handlers = app.errorHandlers ?? [];
+  if (handlers.length === 0) return [];
   const file = options.file;
+  // The YAML is read again only to place a problem, so only when there are files to check.
   const locate =
     options.yamlText === undefined
       ? undefined
       : readYamlSource(options.yamlText, file ?? 'app.yaml').locate;
   const problems: Diagnostic[] = [];
-  (app.errorHandlers ?? []).forEach((handler, index) => {
+  handlers.forEach((handler, index) => {
     const path = ['errorHandlers', index, 'file'];
     const snake = ['error_handlers', index, 'file'];
     const at = locate?.(snake, false);
@@ -50,13 +53,6 @@ export function checkErrorFiles(
     };
     const target = resolve(root, handler.file);
     const inside = !isAbsolute(handler.file) && !relative(root, target).startsWith('..');
-    let size: number | undefined;
-    try {
-      const stat = statSync(target);
-      size = stat.isFile() ? stat.size : undefined;
-    } catch {
-      size = undefined;
-    }
     if (!inside) {
       problems.push({
         severity: 'error',
@@ -66,7 +62,10 @@ export function checkErrorFiles(
         allowed: `a file of the app, relative to ${root}`,
         ...where,
       });
-    } else if (size === undefined) {
+      return;
+    }
+    const size = fileSize(target);
+    if (size === undefined) {
       problems.push({
         severity: 'error',
         code: 'config/error-file-missing',
@@ -87,4 +86,14 @@ export function checkErrorFiles(
     }
   });
   return problems;
+}
+
+/** The size of a regular file, or undefined when there is none at `path`. */
+function fileSize(path: string): number | undefined {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() ? stat.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
