@@ -66,7 +66,8 @@ export interface EdgeCache {
   /**
    * The fresh stored response for this request, as a copy whose `headers` array is new (push
    * to it freely) with `Age` set, or `undefined`. `If-None-Match` matching the stored `ETag`
-   * gets a 304; without it, `If-Modified-Since` no earlier than a 200's `Last-Modified` too. Only `GET` and `HEAD` are looked up, never a request with `Authorization`.
+   * gets a 304; without it, `If-Modified-Since` no earlier than a 200's `Last-Modified` too.
+   * Only `GET` and `HEAD` are looked up, never a request with `Authorization`.
    * The body is shared with the entry: replace it, do not write into it.
    */
   lookup(request: EdgeRequest): ResponseRecordLike | undefined;
